@@ -1,0 +1,1 @@
+"""Analytical cycle model of the accelerator, one module per kernel."""

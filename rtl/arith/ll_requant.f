@@ -1,0 +1,2 @@
+rtl/pkg/ll_pkg.sv
+rtl/arith/ll_requant.sv
