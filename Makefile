@@ -27,29 +27,29 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 demo: $(STAMP)
-	$(RUN) $(VENV)/bin/looplynx demo
+	@$(RUN) $(VENV)/bin/looplynx demo
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory lint
-	$(RUN) $(PY) -m ci.regress --tier full --jobs $(JOBS)
+	@$(RUN) $(PY) -m ci.regress --tier full --jobs $(JOBS)
 
 sim: $(STAMP)
-	$(RUN) $(PY) -m pytest -v -p no:cacheprovider verif/$(MODULE)
+	@$(RUN) $(PY) -m pytest -v -p no:cacheprovider verif/$(MODULE)
 
 lint: $(STAMP)
-	$(RUN) $(PY) -m verif.lib.lint
+	@$(RUN) $(PY) -m verif.lib.lint
 
 regress: $(STAMP)
-	$(RUN) $(PY) -m ci.regress --tier $(TIER) --jobs $(JOBS)
+	@$(RUN) $(PY) -m ci.regress --tier $(TIER) --jobs $(JOBS)
 
 bench: $(STAMP)
-	$(RUN) $(PY) -m refmodel.bench
+	@$(RUN) $(PY) -m refmodel.bench
 
 synth: $(STAMP)
-	$(RUN) $(PY) -m verif.lib.synth $(MODULE)
+	@$(RUN) $(PY) -m verif.lib.synth $(MODULE)
 
 report: $(STAMP)
-	$(RUN) $(PY) -m ci.report
+	@$(RUN) $(PY) -m ci.report
 
 clean:
 	rm -rf build reports .pytest_cache

@@ -1,0 +1,261 @@
+"""The ``looplynx`` command: tokenizer, checkpoints and greedy generation through the engines.
+
+    looplynx tokenize TEXT
+    looplynx detokenize ID...
+    looplynx make-checkpoint --config NAME --seed N --out DIR
+    looplynx generate --engine {float,ref,rtl} (--checkpoint DIR | --config NAME [--seed N])
+                      (--prompt TEXT | --prompt-ids ID...) --tokens N [--nodes N] [--json]
+    looplynx demo
+
+An *engine* has ``reset()`` and ``step(token, pos) -> int`` (the greedy next token id). ``float`` is
+:class:`refmodel.float_model.FloatEngine`; ``ref`` is the bit-exact integer model
+(``refmodel.int_model.build_engine``); ``rtl`` (the simulated accelerator) is not available yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .checkpoint import load_checkpoint, random_weights, save_checkpoint
+from .config import PRESETS, GPT2Config, get_config
+from .float_model import FloatEngine
+from . import tokenizer
+
+ENGINES = ("float", "ref", "rtl")
+DEMO_PROMPT = "Hello, my name is"
+DEMO_TOKENS = 8
+DEMO_CONFIG = "tiny"
+DEMO_SEED = 0
+
+
+class CliError(ValueError):
+    """A usage error reported as one line on stderr with exit code 2."""
+
+
+class Engine(Protocol):
+    def reset(self) -> None: ...
+    def step(self, token: int, pos: int) -> int: ...
+
+
+@dataclass
+class Generation:
+    prompt_ids: list[int]
+    generated_ids: list[int]
+    step_seconds: list[float] = field(default_factory=list)  # one per step() call, prompt included
+
+
+def generate(engine: Engine, prompt_ids: Sequence[int], n_tokens: int, n_positions: int) -> Generation:
+    """Greedy generation: the prompt is fed one token at a time at positions 0, 1, ...; the token
+    returned after the last prompt token is the first generated one; each generated token except the
+    last is fed back at the next position."""
+    prompt_ids = [int(t) for t in prompt_ids]
+    if not prompt_ids:
+        raise CliError("the prompt is empty: at least one token is needed")
+    if n_tokens < 1:
+        raise CliError(f"--tokens must be at least 1, got {n_tokens}")
+    if len(prompt_ids) > n_positions:
+        raise CliError(f"the prompt has {len(prompt_ids)} tokens, longer than the context of "
+                       f"{n_positions} positions")
+    if len(prompt_ids) + n_tokens - 1 > n_positions:
+        raise CliError(f"prompt ({len(prompt_ids)} tokens) + {n_tokens} generated tokens need "
+                       f"{len(prompt_ids) + n_tokens - 1} positions; the context has {n_positions}")
+    engine.reset()
+    out = Generation(prompt_ids, [])
+    seq = list(prompt_ids)
+    for pos in range(len(prompt_ids) + n_tokens - 1):
+        t0 = time.perf_counter()
+        nxt = int(engine.step(seq[pos], pos))
+        out.step_seconds.append(time.perf_counter() - t0)
+        if pos >= len(prompt_ids) - 1:
+            out.generated_ids.append(nxt)
+            seq.append(nxt)
+    return out
+
+
+def build_engine(name: str, config: GPT2Config, weights: dict[str, np.ndarray], nodes: int) -> Engine:
+    """The engine called ``name`` for this model."""
+    if nodes < 1:
+        raise CliError(f"--nodes must be at least 1, got {nodes}")
+    if name == "float":
+        if nodes != 1:
+            raise CliError("--nodes applies to the ref and rtl engines; the float engine has one")
+        return FloatEngine(config, weights)
+    if name == "ref":
+        try:
+            from .int_model import build_engine as build_int_engine
+        except ImportError as exc:
+            raise CliError(f"the integer reference engine is not available "
+                           f"(refmodel.int_model.build_engine: {exc})") from None
+        return build_int_engine(config, weights, nodes=nodes)
+    if name == "rtl":
+        raise CliError("the rtl engine (simulated accelerator) is not available yet")
+    raise CliError(f"unknown engine {name!r} (engines: {', '.join(ENGINES)})")
+
+
+# ---------------------------------------------------------------------------------------- commands
+def _model(args) -> tuple[GPT2Config, dict[str, np.ndarray], str]:
+    if args.checkpoint is not None:
+        if args.seed is not None:
+            raise CliError("--seed applies to --config (random weights), not to --checkpoint")
+        config, weights = load_checkpoint(args.checkpoint)
+        return config, weights, f"checkpoint {args.checkpoint}"
+    seed = 0 if args.seed is None else args.seed
+    config = get_config(args.config)
+    return config, random_weights(config, seed), f"config {args.config}, seed {seed}"
+
+
+def _prompt_ids(args, config: GPT2Config) -> list[int]:
+    ids = tokenizer.encode(args.prompt) if args.prompt is not None else list(args.prompt_ids)
+    for t in ids:
+        if not 0 <= t < config.vocab_size:
+            raise CliError(f"prompt token id {t} is outside this model's vocabulary "
+                           f"0..{config.vocab_size - 1}" + (" (use --prompt-ids)" if args.prompt else ""))
+    return ids
+
+
+def _safe_decode(ids: Sequence[int]) -> str:
+    """Text of ids; ids beyond the GPT-2 vocabulary (a larger test vocabulary) shown as <id>."""
+    return "".join(tokenizer.decode([t]) if t < tokenizer.N_VOCAB else f"<{t}>" for t in ids) \
+        if any(t >= tokenizer.N_VOCAB for t in ids) else tokenizer.decode(ids)
+
+
+def cmd_tokenize(args) -> None:
+    print(" ".join(str(t) for t in tokenizer.encode(args.text)))
+
+
+def cmd_detokenize(args) -> None:
+    print(tokenizer.decode(args.ids))
+
+
+def cmd_make_checkpoint(args) -> None:
+    config = get_config(args.config)
+    folder = save_checkpoint(args.out, config, random_weights(config, args.seed))
+    print(f"wrote {folder} (config {args.config}, seed {args.seed})")
+
+
+def cmd_generate(args) -> None:
+    config, weights, source = _model(args)
+    prompt_ids = _prompt_ids(args, config)
+    engine = build_engine(args.engine, config, weights, args.nodes)
+    gen = generate(engine, prompt_ids, args.tokens, config.n_positions)
+    gen_steps = gen.step_seconds[len(prompt_ids) - 1:]
+    result = {
+        "engine": args.engine,
+        "nodes": args.nodes,
+        "model": source,
+        "prompt_ids": gen.prompt_ids,
+        "prompt_text": _safe_decode(gen.prompt_ids),
+        "generated_ids": gen.generated_ids,
+        "text": _safe_decode(gen.generated_ids),
+        "step_ms": [round(s * 1e3, 3) for s in gen.step_seconds],
+        "tokens_per_s": round(len(gen_steps) / sum(gen_steps), 3) if sum(gen_steps) > 0 else None,
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"engine    : {args.engine} ({args.nodes} node{'s' if args.nodes > 1 else ''}), {source}")
+    print(f"prompt    : {result['prompt_text']!r} {gen.prompt_ids}")
+    print(f"generated : {result['text']!r} {gen.generated_ids}")
+    print("step ms   : " + " ".join(f"{ms:.1f}" for ms in result["step_ms"])
+          + f"  ({result['tokens_per_s']} tokens/s over the generated tokens)")
+
+
+def cmd_demo(args) -> None:
+    config = get_config(DEMO_CONFIG)
+    weights = random_weights(config, DEMO_SEED)
+    prompt_ids = tokenizer.encode(DEMO_PROMPT)
+    print(f"model: preset {DEMO_CONFIG!r} ({config.n_layer} layers, d={config.n_embd}, "
+          f"{config.n_head} heads, vocab {config.vocab_size}), random weights seed {DEMO_SEED}")
+    print(f"prompt: {DEMO_PROMPT!r} -> {prompt_ids}")
+    runs: dict[str, list[int]] = {}
+    for name in ("ref", "float"):
+        try:
+            engine = build_engine(name, config, weights, nodes=1)
+        except CliError as exc:
+            print(f"{name:5s}: skipped: {exc}")
+            continue
+        gen = generate(engine, prompt_ids, DEMO_TOKENS, config.n_positions)
+        runs[name] = gen.generated_ids
+        ms = 1e3 * sum(gen.step_seconds) / len(gen.step_seconds)
+        print(f"{name:5s}: {_safe_decode(gen.generated_ids)!r} {gen.generated_ids} "
+              f"({ms:.1f} ms per step)")
+    if len(runs) == 2:
+        same = runs["ref"] == runs["float"]
+        n_same = sum(a == b for a, b in zip(runs["ref"], runs["float"]))
+        print("ref and float agree on all tokens" if same else
+              f"ref and float DISAGREE ({n_same}/{DEMO_TOKENS} tokens equal)")
+    else:
+        print("ref and float not compared (the integer engine is not available)")
+
+
+# -------------------------------------------------------------------------------------- the parser
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="looplynx", description="LoopLynx-style GPT-2 accelerator: reference model tools")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("tokenize", help="print the GPT-2 token ids of TEXT")
+    p.add_argument("text", metavar="TEXT")
+    p.set_defaults(func=cmd_tokenize)
+
+    p = sub.add_parser("detokenize", help="print the text of GPT-2 token ids")
+    p.add_argument("ids", metavar="ID", nargs="+", type=_nonneg_int)
+    p.set_defaults(func=cmd_detokenize)
+
+    p = sub.add_parser("make-checkpoint", help="write a Hugging Face style folder of random weights")
+    p.add_argument("--config", required=True, metavar="NAME", help=f"one of {', '.join(PRESETS)}")
+    p.add_argument("--seed", type=_nonneg_int, default=0)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_make_checkpoint)
+
+    p = sub.add_parser("generate", help="greedy generation through an engine")
+    p.add_argument("--engine", choices=ENGINES, default="float")
+    model = p.add_mutually_exclusive_group(required=True)
+    model.add_argument("--checkpoint", metavar="DIR", help="Hugging Face style checkpoint folder")
+    model.add_argument("--config", metavar="NAME", help=f"preset with random weights: {', '.join(PRESETS)}")
+    p.add_argument("--seed", type=_nonneg_int, default=None, help="random weights seed (default 0)")
+    prompt = p.add_mutually_exclusive_group(required=True)
+    prompt.add_argument("--prompt", metavar="TEXT")
+    prompt.add_argument("--prompt-ids", metavar="ID", nargs="+", type=_nonneg_int)
+    p.add_argument("--tokens", type=_nonneg_int, default=8, metavar="N", help="tokens to generate")
+    p.add_argument("--nodes", type=_nonneg_int, default=1, metavar="N", help="ring nodes (ref, rtl)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("demo", help="generate from the bundled tiny model with each engine")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``looplynx`` command; returns the exit status (2 on any usage error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ValueError, OSError) as exc:
+        # CliError, ConfigError, CheckpointError, TokenizerError and file errors: one line, no trace.
+        message = " ".join(str(exc).split())
+        print(f"looplynx {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
