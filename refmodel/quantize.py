@@ -194,7 +194,7 @@ class CalibStats:
 def calibrate(config: GPT2Config, weights: dict, calib_ids: list[int]) -> CalibStats:
     from .float_model import FloatGPT2
 
-    model = FloatGPT2(config, weights)
+    model = FloatGPT2(config, weights, dtype=np.float64)  # float64: scales independent of BLAS order
     d, L = config.n_embd, config.n_layer
     st = CalibStats(
         ln1=[np.zeros(d) for _ in range(L)],
