@@ -69,9 +69,22 @@ LAUNCH_OPS = (*OP_UNIT, Op.EXT)
 
 
 class LnrMode(enum.IntEnum):
+    """LNR modes (the encoding of ll_lnr_pkg::lnr_mode_e); ``res`` is the residual vector the LNR
+    unit keeps in its own buffer."""
+
     ADD_LN = 0   # res = sat24(res + delta); out = LN(res)
-    LN = 1       # out = LN(res)
-    ADD = 2      # res = sat24(res + delta)
+    ADD = 1      # res = sat24(res + delta)
+    LOAD_LN = 2  # res = sat24(delta); out = LN(res)   (the embedding becomes the residual)
+    LOAD = 3     # res = sat24(delta)
+    LN = 4       # out = LN(res)
+
+
+class OutSel(enum.IntEnum):
+    """Where a kernel's output stream goes."""
+
+    BUF = 0      # the activation buffer at out_addr / ctx_addr
+    RING = 1     # the ring all-gather (own slice of the open RING gather)
+    ARGMAX = 2   # the argmax unit (MP only: the LM head's logits)
 
 
 class MpMode(enum.IntEnum):
@@ -161,20 +174,20 @@ OPERANDS: dict[Op, tuple[Field, ...]] = {
     Op.SYNC: (),
     Op.END: (),
     Op.EMBED: (
-        Field("wte_base", _w(1, 0), 32, "byte address of the int8 wte table (row stride d bytes)"),
-        Field("wpe_base", _w(2, 0), 32, "byte address of the int8 wpe table (row stride d bytes)"),
-        Field("wte_rq_base", _w(3, 0), 32, "byte address of the per-row wte requantisation words"),
-        Field("wpe_rq_base", _w(4, 0), 32, "byte address of the per-row wpe requantisation words"),
+        Field("wte_base", _w(1, 0), 32, "byte address of the wte table: rows of d int8, then a 32-bit "
+              "requantisation word per row (docs/lnr.md)"),
+        Field("wte_rows", _w(2, 0), 32, "rows of the wte table (vocabulary size)"),
+        Field("wpe_base", _w(3, 0), 32, "byte address of the wpe table, same layout"),
+        Field("wpe_rows", _w(4, 0), 32, "rows of the wpe table (context length)"),
         Field("d", _w(5, 0), 16, "model width n_embd (elements), != 0"),
         Field("out_addr", _w(5, 16), 16, "residual buffer beat address"),
     ),
     Op.LNR: (
-        Field("mode", _w(1, 0), 2, "0 add+LN, 1 LN only, 2 add only (3 illegal)"),
+        Field("mode", _w(1, 0), 3, "0 add+LN, 1 add, 2 load+LN, 3 load, 4 LN (5..7 illegal)"),
         Field("shift", _w(1, 8), 6, "LayerNorm output shift s"),
         Field("d", _w(1, 16), 16, "vector length (elements), != 0"),
         Field("param_base", _w(2, 0), 32, "byte address of gamma (int16) / beta (int48) parameters"),
-        Field("res_addr", _w(3, 0), 16, "residual buffer beat address (read, and written by add)"),
-        Field("delta_addr", _w(3, 16), 16, "wide delta buffer beat address (add modes)"),
+        Field("delta_addr", _w(3, 16), 16, "wide delta buffer beat address (add and load modes)"),
         Field("out_addr", _w(4, 0), 16, "int8 output buffer beat address (LN modes)"),
     ),
     Op.MP: (
@@ -183,7 +196,7 @@ OPERANDS: dict[Op, tuple[Field, ...]] = {
         Field("rows", _w(3, 0), 16, "output rows, != 0"),
         Field("din_beats", _w(3, 16), 13, "input length in 32-byte beats, != 0"),
         Field("mode", _w(4, 0), 2, "0 int8, 1 wide, 2 GELU (3 illegal)"),
-        Field("out_ring", _w(4, 2), 1, "1: output feeds the ring all-gather, 0: local buffer"),
+        Field("out_sel", _w(4, 2), 2, "output: 0 buffer, 1 ring all-gather, 2 argmax unit (3 illegal)"),
         Field("gelu_s", _w(4, 8), 6, "GELU output shift"),
         Field("gelu_m", _w(4, 16), 15, "GELU output multiplier"),
         Field("act_addr", _w(5, 0), 16, "input activation buffer beat address"),
@@ -196,7 +209,7 @@ OPERANDS: dict[Op, tuple[Field, ...]] = {
         Field("out_m", _w(3, 0), 15, "context requantisation multiplier"),
         Field("out_s", _w(3, 16), 6, "context requantisation shift"),
         Field("heads", _w(4, 0), 8, "heads of this node, != 0"),
-        Field("out_ring", _w(4, 8), 1, "1: context feeds the ring all-gather, 0: local buffer"),
+        Field("out_sel", _w(4, 8), 2, "context: 0 buffer, 1 ring all-gather (2, 3 illegal)"),
         Field("qkv_addr", _w(5, 0), 16, "q/k/v buffer beat address"),
         Field("ctx_addr", _w(5, 16), 16, "context output buffer beat address"),
     ),
@@ -211,7 +224,6 @@ OPERANDS: dict[Op, tuple[Field, ...]] = {
     ),
     Op.ARGMAX: (
         Field("index_base", _w(1, 0), 32, "global index of this node's first logit"),
-        Field("in_addr", _w(2, 0), 16, "logit buffer beat address"),
         Field("count", _w(2, 16), 16, "number of logits, != 0"),
     ),
     Op.EXT: (
@@ -372,10 +384,14 @@ def check_word(word: int, num_units: int = MAX_UNITS) -> None:
     for name in NONZERO.get(op, ()):
         if vals[name] == 0:
             raise IsaError(f"{op.name}: {name} must not be zero", Err.BAD_OPERAND)
-    if op is Op.LNR and vals["mode"] == 3:
-        raise IsaError("LNR: mode 3 is illegal", Err.BAD_OPERAND)
+    if op is Op.LNR and vals["mode"] > LnrMode.LN:
+        raise IsaError(f"LNR: mode {vals['mode']} is illegal", Err.BAD_OPERAND)
     if op is Op.MP and vals["mode"] == 3:
         raise IsaError("MP: mode 3 is illegal", Err.BAD_OPERAND)
+    if op is Op.MP and vals["out_sel"] > OutSel.ARGMAX:
+        raise IsaError(f"MP: out_sel {vals['out_sel']} is illegal", Err.BAD_OPERAND)
+    if op is Op.MHA and vals["out_sel"] > OutSel.RING:
+        raise IsaError(f"MHA: out_sel {vals['out_sel']} is illegal", Err.BAD_OPERAND)
     if op is Op.RING:
         if vals["op"] > 1:
             raise IsaError(f"RING: op {vals['op']} is illegal", Err.BAD_OPERAND)
@@ -412,6 +428,13 @@ def assemble(program: list[Instr], num_units: int = MAX_UNITS) -> bytes:
         except IsaError as exc:
             raise IsaError(f"instruction {i}: {exc}", exc.cause) from None
     return b"".join(ins.to_bytes() for ins in program)
+
+
+def disassemble_to_instrs(image: bytes) -> list[Instr]:
+    """The instruction objects of a program image (raises IsaError on an illegal word)."""
+    if len(image) % INSTR_BYTES:
+        raise IsaError(f"image length {len(image)} is not a multiple of {INSTR_BYTES}", Err.RESERVED_BITS)
+    return [decode(image[i:i + INSTR_BYTES]) for i in range(0, len(image), INSTR_BYTES)]
 
 
 def disassemble(image: bytes) -> str:

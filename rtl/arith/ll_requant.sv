@@ -45,10 +45,13 @@ module ll_requant #(
   localparam logic signed [OutBits-1:0] OutMax = {1'b0, {(OutBits-1){1'b1}}};
   localparam logic signed [OutBits-1:0] OutMin = {1'b1, {(OutBits-1){1'b0}}};
 
+  // |x * m| < 2**(ProdBits-2), so for s >= ProdBits - 1 the exact result is 0 (the rounding
+  // constant alone would not fit the adder).
   always_comb begin
     rounded = WideBits'(prod_q);
     if (s_q != '0) rounded = rounded + (WideBits'(1) <<< (s_q - 1'b1));
     shifted = rounded >>> s_q;
+    if (32'(s_q) >= ProdBits - 1) shifted = '0;
   end
 
   always_ff @(posedge clk_i) begin

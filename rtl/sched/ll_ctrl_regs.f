@@ -1,0 +1,2 @@
++incdir+rtl/common
+rtl/sched/ll_ctrl_regs.sv
