@@ -51,3 +51,35 @@ def lnr_cycles(d: int, lanes: int = 8, mode: str = "add_ln") -> int:
 def lnr_ideal_cycles(d: int, lanes: int = 8) -> int:
     """Two passes over the vector at one beat per cycle (the bound the overlap aims at)."""
     return 2 * (d // lanes)
+
+
+# ---- argmax -----------------------------------------------------------------------------------------
+# ll_argmax: one beat per cycle; the lane-tree register and the running-best register follow the
+# last beat, so the result is valid 2 cycles after the edge that accepts the last beat.
+ARGMAX_TAIL = 2
+
+
+def argmax_cycles(beats: int) -> int:
+    """Cycles from the edge that accepts the first beat to the first cycle out_valid_o is high."""
+    if beats < 1:
+        raise ValueError("a vector has at least one beat")
+    return beats - 1 + ARGMAX_TAIL
+
+
+# ---- embedding -------------------------------------------------------------------------------------
+EMBED_BEAT_BYTES = 32
+
+
+def embed_cycles(d: int, lanes: int = 8, read_latency: int = 1) -> int:
+    """Cycles from the edge that accepts the command to the first cycle done_o is high, for a memory
+    that answers every burst read_latency cycles after its AR handshake and then streams one beat per
+    cycle, no stalls, output always ready.
+
+    SIdle -> SAddr -> SRun (2), the first AR handshake (1), the two requantisation words and the wte
+    row arrive back to back after the latency (d/32 + 2 beats); then every wpe beat gives 32/lanes
+    output beats at one per cycle (the next wpe beat is taken as the last output of the previous one
+    leaves), plus the output register (1), the drain check (1) and done (1).
+    """
+    beats = d // EMBED_BEAT_BYTES
+    groups = EMBED_BEAT_BYTES // lanes
+    return 2 + 1 + (read_latency - 1) + 2 + beats + groups * beats + 1 + 1 + 1

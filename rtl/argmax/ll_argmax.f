@@ -1,0 +1,2 @@
+-f rtl/argmax/ll_argmax_reduce.f
+rtl/argmax/ll_argmax.sv

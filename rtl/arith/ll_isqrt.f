@@ -1,0 +1,1 @@
+rtl/arith/ll_isqrt.sv

@@ -1,0 +1,1 @@
+rtl/embed/ll_embed.sv
