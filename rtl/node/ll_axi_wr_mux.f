@@ -1,0 +1,3 @@
++incdir+rtl/common
+-f rtl/common/ll_fifo.f
+rtl/node/ll_axi_wr_mux.sv

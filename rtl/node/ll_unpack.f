@@ -1,0 +1,2 @@
++incdir+rtl/common
+rtl/node/ll_unpack.sv
