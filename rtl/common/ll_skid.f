@@ -1,0 +1,2 @@
++incdir+rtl/common
+rtl/common/ll_skid.sv
