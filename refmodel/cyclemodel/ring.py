@@ -8,11 +8,12 @@ sampled in cycle t). All latencies below are differences of such cycle indices.
 Pipeline of one hop (router i to router i+1), unstalled:
   out register of router i valid in cycle x
   -> link register (ring_link_sim, LINK_CYCLES = 1) presents it in cycle x+1, accepted by router i+1
-  -> in register (checks) in cycle x+2: written to the local write register and pushed into the
-     forward FIFO
-  -> forward FIFO head in cycle x+3 -> out register of router i+1 valid in cycle x+4.
-So HOP_CYCLES = LINK_CYCLES + ROUTER_CYCLES = 1 + 3 = 4, and a received beat is in the write
-register (write handshake) 3 cycles after the previous router's out register showed it.
+  -> in register (checks) in cycle x+2: loaded into the local write register (write handshake in
+     cycle x+3) and, if the beat goes on, straight into the out register (forward FIFO empty)
+  -> out register of router i+1 valid in cycle x+3.
+So HOP_CYCLES = LINK_CYCLES + ROUTER_CYCLES = 1 + 2 = 3; a received beat is written
+LINK_CYCLES + 2 cycles after the previous router's out register showed it; an own beat accepted
+from the producer in cycle t is in the out register (and the write register) in cycle t+1.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LINK_CYCLES = 1     # ring_link_sim: one register stage
-ROUTER_CYCLES = 3   # in register, forward FIFO, out register
+ROUTER_CYCLES = 2   # in register, out register (the forward FIFO is bypassed when empty)
 HOP_CYCLES = LINK_CYCLES + ROUTER_CYCLES
+OWN_TO_OUT = 1      # producer handshake -> out register (and write register)
 
 #: the router accepts at most this many nodes (node id width 3)
 MAX_NODES = 8
@@ -68,8 +70,8 @@ class Layout:
             raise ValueError(f"n_nodes must be 1, 2, 4 or 8, got {self.n_nodes}")
         if not 1 <= self.vec_beats <= MAX_VEC_BEATS:
             raise ValueError(f"vec_beats must be in [1, {MAX_VEC_BEATS}], got {self.vec_beats}")
-        if not 0 <= self.block_log2 <= 7:
-            raise ValueError(f"block_log2 must be in [0, 7], got {self.block_log2}")
+        if not 0 <= self.block_log2 <= 15:
+            raise ValueError(f"block_log2 must be in [0, 15], got {self.block_log2}")
         owned = sorted(a for i in range(self.n_nodes) for a in self.addresses(i))
         if owned != list(range(self.vec_beats)):
             raise ValueError("slices do not tile the vector exactly once")
@@ -103,19 +105,22 @@ def link_beats_argmax(n_nodes: int) -> int:
     return n_nodes - 1
 
 
-def allgather_tail_cycles(n_nodes: int, hop: int = HOP_CYCLES) -> int:
+def allgather_tail_cycles(n_nodes: int, hop: int = HOP_CYCLES, link: int = LINK_CYCLES) -> int:
     """Cycles from the last local-producer handshake (over all nodes) to the last local-buffer
     write handshake (over all nodes), with no stall on links or write ports.
 
-    The last beat leaves its router's out register one cycle after its handshake, and is written at
-    the node n-1 hops away 3 cycles after the (n-2)-th router's out register showed it:
-    1 + hop * (n - 2) + 3 = hop * (n - 1) for n >= 2. On one node the beat is written the next
-    cycle. Producers' rates do not matter: once accepted, a beat is never delayed when nothing
-    stalls (forwarded beats have priority; own beats wait before their handshake, not after).
+    The last beat is in its router's out register 1 cycle after its handshake, in the out register
+    of the router n-2 hops further after hop * (n - 2) more, and written by the next (farthest)
+    router link + 2 cycles later: 1 + hop * (n - 2) + link + 2 (= 3n - 2 with the default
+    3-cycle hop). On one node the beat is written the next cycle. Producers' rates do not matter:
+    once accepted, a beat is never delayed when nothing stalls (forwarded beats have priority; own
+    beats wait before their handshake, not after).
     """
     if n_nodes < 1:
         raise ValueError("n_nodes must be >= 1")
-    return 1 if n_nodes == 1 else hop * (n_nodes - 1)
+    if n_nodes == 1:
+        return 1
+    return OWN_TO_OUT + hop * (n_nodes - 2) + link + 2
 
 
 #: cycles from a node's last write handshake to its done pulse
@@ -127,14 +132,17 @@ def allgather_done_tail_cycles(n_nodes: int, hop: int = HOP_CYCLES) -> int:
     return allgather_tail_cycles(n_nodes, hop) + DONE_AFTER_LAST_WRITE
 
 
-def argmax_tail_cycles(n_nodes: int, hop: int = HOP_CYCLES) -> int:
+def argmax_tail_cycles(n_nodes: int, hop: int = HOP_CYCLES, link: int = LINK_CYCLES) -> int:
     """Cycles from the last pair handshake (over all nodes) to the last done pulse (all nodes),
-    unstalled. The pair reaches the in register of the node n-1 hops away at
-    1 + hop * (n - 2) + 2, is merged in that cycle, and done follows 2 cycles later:
-    hop * (n - 1) + 1. One node: merged at the handshake, done 2 cycles later."""
+    unstalled. The pair reaches the in register of the farthest router at
+    1 + hop * (n - 2) + link + 1 and is merged there; done is registered from the counters one
+    cycle later and pulses the cycle after: 1 + hop * (n - 2) + link + 3 (= 3n - 1). One node:
+    merged at the handshake, done 2 cycles later."""
     if n_nodes < 1:
         raise ValueError("n_nodes must be >= 1")
-    return 2 if n_nodes == 1 else hop * (n_nodes - 1) + 1
+    if n_nodes == 1:
+        return 2
+    return OWN_TO_OUT + hop * (n_nodes - 2) + link + 3
 
 
 def allgather_cycles_overlapped(n_nodes: int, last_producer_cycle: int,
@@ -145,16 +153,29 @@ def allgather_cycles_overlapped(n_nodes: int, last_producer_cycle: int,
     return last_producer_cycle + allgather_tail_cycles(n_nodes, hop)
 
 
-def store_and_forward_tail_cycles(n_nodes: int, block_beats: int, hop: int = HOP_CYCLES) -> int:
+def store_and_forward_tail_cycles(n_nodes: int, block_beats: int, hop: int = HOP_CYCLES,
+                                  link: int = LINK_CYCLES) -> int:
     """For comparison (docs/ring.md): the tail if every router forwarded whole blocks
-    (store-and-forward of block_beats beats per hop, as an HLS block stream does)."""
+    (store-and-forward: a block leaves a router only after its last beat arrived, so each hop
+    adds block_beats - 1 cycles)."""
     if n_nodes == 1:
         return 1
-    return (hop + block_beats - 1) * (n_nodes - 1)
+    return allgather_tail_cycles(n_nodes, hop, link) + (block_beats - 1) * (n_nodes - 1)
 
 
-def argmax_reference(pairs: list[tuple[int, int]]) -> tuple[int, int]:
-    """(value, index) with the largest value, ties to the lowest index."""
-    if not pairs:
-        raise ValueError("argmax of no pairs")
-    return max(pairs, key=lambda p: (p[0], -p[1]))
+def allgather_burst_cycles(n_nodes: int, vec_beats: int, hop: int = HOP_CYCLES,
+                           link: int = LINK_CYCLES) -> int:
+    """All-gather with equal contiguous slices whose producers have every beat ready at once
+    (burst), nothing stalling: cycles from the command handshake (all nodes together) to the last
+    write handshake.
+
+    Every node's write port is the bottleneck (vec_beats writes, one per cycle, the first in the
+    cycle after the first producer handshake). Received beats have priority, so a node accepts its
+    own beats in the cycles its write port has no received beat, and all nodes finish their slices
+    together; after that only the last wave is left: one beat from each of the n-1 other sources.
+    So the last producer handshake is vec_beats - (n - 1) cycles after the command, and the last
+    write comes one tail later: vec_beats - (n - 1) + allgather_tail_cycles(n) (= V + 2n - 1).
+    """
+    if vec_beats % n_nodes:
+        raise ValueError("the burst model is for equal slices (vec_beats a multiple of n_nodes)")
+    return vec_beats - (n_nodes - 1) + allgather_tail_cycles(n_nodes, hop, link)

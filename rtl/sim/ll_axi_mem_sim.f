@@ -1,0 +1,1 @@
+rtl/sim/ll_axi_mem_sim.sv

@@ -1,0 +1,100 @@
+// Simulation-only ring link model: one register stage (latency 1, full throughput) between a
+// router's ring_out and the next router's ring_in, with testbench-driven stalls and fault injection.
+//
+// - stall_in_i:  the link refuses beats this cycle (ready low towards the sender).
+// - stall_out_i: the link does not start presenting a new beat this cycle; a beat already presented
+//                stays valid and stable until accepted (AXI-Stream rule kept on both sides).
+// - Fault injection on the beat with index fault_beat_i on this link (0 = first beat since reset),
+//   once per reset, selected by fault_kind_i:
+//     0 none, 1 corrupt (flip bit fault_bit_i of {side, last, data}), 2 drop (never presented),
+//     3 duplicate (presented twice).
+//   fault_done_o goes high when the fault was applied; fault_src_o / fault_seq_o tell which beat.
+module ring_link_sim
+  import ring_pkg::*;
+(
+  input  logic                   clk_i,
+  input  logic                   rst_ni,
+
+  input  logic                   in_valid_i,
+  output logic                   in_ready_o,
+  input  logic [DataWidth-1:0]   in_data_i,
+  input  logic                   in_last_i,
+  input  ring_side_t             in_side_i,
+
+  output logic                   out_valid_o,
+  input  logic                   out_ready_i,
+  output logic [DataWidth-1:0]   out_data_o,
+  output logic                   out_last_o,
+  output ring_side_t             out_side_o,
+
+  input  logic                   stall_in_i,
+  input  logic                   stall_out_i,
+  input  logic [1:0]             fault_kind_i,
+  input  logic [IdxWidth-1:0]    fault_beat_i,
+  input  logic [8:0]             fault_bit_i,
+  output logic                   fault_done_o,
+  output logic [NodeIdWidth-1:0] fault_src_o,
+  output logic [IdxWidth-1:0]    fault_seq_o
+);
+
+  localparam int unsigned BeatWidth = SideWidth + 1 + DataWidth;
+
+  logic                   v_q, shown_q, faulted_q;
+  logic [BeatWidth-1:0]   beat_q, beat_out;
+  logic [IdxWidth-1:0]    idx_q, cnt_q;
+  logic [NodeIdWidth-1:0] fsrc_q;
+  logic [IdxWidth-1:0]    fseq_q;
+  /* verilator lint_off UNUSEDSIGNAL */
+  ring_side_t             side_q;  // only src and seq are reported
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic                   hit, drop_now, dup_first, pop, out_hs;
+
+  assign side_q    = beat_q[BeatWidth-1 -: SideWidth];
+  assign hit       = v_q && !faulted_q && (fault_kind_i != 2'd0) && (idx_q == fault_beat_i);
+  assign drop_now  = hit && (fault_kind_i == 2'd2);
+  assign out_valid_o = v_q && !drop_now && (shown_q || !stall_out_i);
+  assign out_hs    = out_valid_o && out_ready_i;
+  assign dup_first = hit && (fault_kind_i == 2'd3) && out_hs;
+  assign pop       = (out_hs && !dup_first) || drop_now;
+  assign in_ready_o = !stall_in_i && (!v_q || pop);
+
+  always_comb begin
+    beat_out = beat_q;
+    if (hit && (fault_kind_i == 2'd1)) begin
+      beat_out[fault_bit_i] = ~beat_q[fault_bit_i];
+    end
+  end
+  assign {out_side_o, out_last_o, out_data_o} = beat_out;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      v_q       <= 1'b0;
+      shown_q   <= 1'b0;
+      faulted_q <= 1'b0;
+      cnt_q     <= '0;
+      idx_q     <= '0;
+      fsrc_q    <= '0;
+      fseq_q    <= '0;
+    end else begin
+      if (in_valid_i && in_ready_o) begin
+        v_q    <= 1'b1;
+        beat_q <= {in_side_i, in_last_i, in_data_i};
+        idx_q  <= cnt_q;
+        cnt_q  <= cnt_q + IdxWidth'(1);
+      end else if (pop) begin
+        v_q <= 1'b0;
+      end
+      shown_q <= out_valid_o && !out_ready_i;
+      if (hit && (drop_now || out_hs)) begin
+        faulted_q <= 1'b1;
+        fsrc_q    <= side_q.src;
+        fseq_q    <= side_q.seq;
+      end
+    end
+  end
+
+  assign fault_done_o = faulted_q;
+  assign fault_src_o  = fsrc_q;
+  assign fault_seq_o  = fseq_q;
+
+endmodule
