@@ -102,11 +102,17 @@ def _is_high(handle) -> bool:
         return False  # X/Z on a control line counts as low
 
 
+def _unsigned(value) -> int:
+    """An unsigned int from a cocotb value: a vector (LogicArray) or a single bit (Logic)."""
+    conv = getattr(value, "to_unsigned", None)
+    return conv() if conv is not None else int(value)
+
+
 def _read(data, name: str) -> Item:
     try:
         if isinstance(data, Mapping):
-            return {k: h.value.to_unsigned() for k, h in data.items()}
-        return data.value.to_unsigned()
+            return {k: _unsigned(h.value) for k, h in data.items()}
+        return _unsigned(data.value)
     except ValueError as exc:
         raise ProtocolError(f"{name}: data has X/Z bits while valid: {exc}") from None
 
