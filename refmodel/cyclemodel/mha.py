@@ -5,7 +5,7 @@ The kernel has three phases (docs/mha.md):
   load   3 * heads * beats_per_row input beats (q, k, v of every head), one per cycle;
   write  2 * heads rows (this token's K and V) on one port, one W beat per cycle, then the last
          write response;
-  run    every port streams its jobs K0, K1, V0, K2, V1, ..., V(H-1) back to back; the only waits are
+  run    every port streams its jobs K0, K1, K2, V0, K3, V1, ..., V(H-1) back to back; the only waits are
          a V job whose softmax (or the previous head's output capture) is not finished yet.
 
 The run phase is modelled beat by beat per port (a beat is accepted at the earliest of: one cycle
@@ -31,7 +31,7 @@ OUT_FREE = 1  # ctx accepted at c + 3 -> next capture possible at c + 4
 DONE = 2  # last ctx beat accepted at t -> done_o visible at t + 2
 
 # ---- interface constants (memory model, testbench), measured
-LOAD_WRITE_FIXED = 4  # start -> first qkv beat, last qkv beat -> first AW, last W -> B, B -> run
+LOAD_WRITE_FIXED = 2  # start -> first qkv beat, last qkv beat -> first AW, last W -> B, B -> run
 FIRST_BEAT = 2  # run start -> first R beat is read_latency + FIRST_BEAT cycles
 
 
@@ -60,12 +60,17 @@ def memory_bound_cycles(cfg: MhaConfig, pos: int) -> int:
     return 2 * cfg.heads * cfg.port_rows(pos, 0) * cfg.beats_per_row
 
 
-def job_order(heads: int) -> list[tuple[int, int]]:
-    """(head, kind) in the order every port reads them: K0, K1, V0, K2, V1, ..., V(H-1)."""
-    order = [(0, 0)]
-    for h in range(1, heads):
-        order += [(h, 0), (h - 1, 1)]
-    return order + [(heads - 1, 1)]
+LOOKAHEAD = 2  # K jobs run this many heads ahead of V jobs (ll_mha Lookahead; Lookahead + 1 score banks)
+
+
+def job_order(heads: int, lookahead: int = LOOKAHEAD) -> list[tuple[int, int]]:
+    """(head, kind) in the order every port reads them: K0, K1, K2, V0, K3, V1, ..., V(H-1)."""
+    order = []
+    for h in range(heads):
+        order.append((h, 0))
+        if h >= lookahead:
+            order.append((h - lookahead, 1))
+    return order + [(h, 1) for h in range(max(0, heads - lookahead), heads)]
 
 
 def run_cycles(cfg: MhaConfig, pos: int, read_latency: int) -> int:
@@ -85,7 +90,7 @@ def run_cycles(cfg: MhaConfig, pos: int, read_latency: int) -> int:
     order = job_order(h_n)
     pos_in_order = {p: 0 for p in active}
 
-    def advance(p: int, stop_head_v: int | None) -> None:
+    def advance(p: int) -> None:
         """Stream port p's jobs until it reaches a V job whose gate is not known yet."""
         while pos_in_order[p] < len(order):
             head, kind = order[pos_in_order[p]]
@@ -107,27 +112,24 @@ def run_cycles(cfg: MhaConfig, pos: int, read_latency: int) -> int:
             pos_in_order[p] += 1
 
     sm_free = 0
-    n0 = rows[0]
+    n0 = rows[0]  # port 0 holds the most rows: the softmax feeds n0 beats
     out_free = 0
-    t_last_out = 0
     for h in range(h_n):
         for p in active:
-            advance(p, h)
+            advance(p)
         s = max(sm_free, max(k_done[(p, h)] for p in active))
         done_vis = s + n0 + SM_FIXED
-        sm_gate[h] = done_vis + SM_NEXT - 1 + 1 - 1  # V beats accepted from the cycle sm_done_q is high
-        sm_gate[h] = done_vis + SM_NEXT
+        sm_gate[h] = done_vis + SM_NEXT  # V beats of head h accepted from the cycle sm_done_q counts it
         sm_free = done_vis + SM_NEXT
         # captures of earlier heads whose V jobs are all scheduled
         for p in active:
-            advance(p, h)
+            advance(p)
         if h > 0 and (h - 1) not in cap:
             c = max(out_free, max(v_done[(p, h - 1)] for p in active))
             cap[h - 1] = c
             out_free = c + OUT_DONE + OUT_FREE
-            t_last_out = c + OUT_DONE
     for p in active:
-        advance(p, h_n - 1)
+        advance(p)
     c = max(out_free, max(v_done[(p, h_n - 1)] for p in active))
     cap[h_n - 1] = c
     t_last_out = c + OUT_DONE
@@ -140,5 +142,5 @@ def cycles(cfg: MhaConfig, pos: int, read_latency: int = 8) -> int:
         raise ValueError(f"position {pos} outside 0..{cfg.max_ctx - 1}")
     b = cfg.beats_per_row
     load = 3 * cfg.heads * b
-    write = 2 * cfg.heads * b + read_latency * 0
+    write = 2 * cfg.heads * b
     return load + write + LOAD_WRITE_FIXED + run_cycles(cfg, pos, read_latency)
