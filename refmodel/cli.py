@@ -33,6 +33,7 @@ DEMO_PROMPT = "Hello, my name is"
 DEMO_TOKENS = 8
 DEMO_CONFIG = "tiny"
 DEMO_SEED = 0
+DEMO_NODES = 2
 
 
 class CliError(ValueError):
@@ -95,7 +96,7 @@ def build_engine(name: str, config: GPT2Config, weights: dict[str, np.ndarray], 
                            f"(refmodel.int_model.build_engine: {exc})") from None
         return build_int_engine(config, weights, nodes=nodes)
     if name == "rtl":
-        raise CliError("the rtl engine (simulated accelerator) is not available yet")
+        raise CliError("the rtl engine runs a whole generation at once: use generate_rtl()")
     raise CliError(f"unknown engine {name!r} (engines: {', '.join(ENGINES)})")
 
 
@@ -140,7 +141,57 @@ def cmd_make_checkpoint(args) -> None:
     print(f"wrote {folder} (config {args.config}, seed {args.seed})")
 
 
+def generate_rtl(config: GPT2Config, weights, source: str, nodes: int, prompt_ids: list[int], n_tokens: int,
+                 tag: str):
+    """Prompt + greedy generation on the simulated accelerator (Verilator, N nodes on a ring)."""
+    if nodes not in (1, 2, 4, 8):
+        raise CliError(f"the simulated system has 1, 2, 4 or 8 nodes, not {nodes}")
+    if n_tokens < 1:
+        raise CliError(f"--tokens must be at least 1, got {n_tokens}")
+    if len(prompt_ids) + n_tokens - 1 > config.n_positions:
+        raise CliError(f"prompt ({len(prompt_ids)} tokens) + {n_tokens} generated tokens need "
+                       f"{len(prompt_ids) + n_tokens - 1} positions; the context has {config.n_positions}")
+    try:
+        from verif.system.engine import run_system
+    except ImportError as exc:
+        raise CliError(f"the rtl engine needs the verification package (verif.system): {exc}") from None
+    from .compiler import CompileError
+
+    try:
+        return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag)
+    except CompileError as exc:
+        raise CliError(f"the model does not fit the accelerator: {exc}") from None
+
+
+def cmd_generate_rtl(args) -> None:
+    config, weights, source = _model(args)
+    prompt_ids = _prompt_ids(args, config)
+    tag = (f"cli-{args.config}-s{args.seed or 0}" if args.checkpoint is None else "cli-checkpoint") + f"-n{args.nodes}"
+    run = generate_rtl(config, weights, source, args.nodes, prompt_ids, args.tokens, tag)
+    from verif.system.engine import CLOCK_HZ, UNITS, print_run
+
+    result = {
+        "engine": "rtl", "nodes": args.nodes, "model": source,
+        "prompt_ids": run.prompt_ids, "prompt_text": _safe_decode(run.prompt_ids),
+        "generated_ids": run.generated_ids, "text": _safe_decode(run.generated_ids),
+        "cycles": [max(c) for c in run.cycles],
+        "cycles_per_unit": [{u: b[u] for u in UNITS} for b in run.busy],
+        "ms_at_285mhz": [round(max(c) / CLOCK_HZ * 1e3, 6) for c in run.cycles],
+        "reference_ids": run.expected, "matches_reference": run.outputs == run.expected,
+    }
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"engine    : rtl ({args.nodes} simulated node{'s' if args.nodes > 1 else ''}), {source}")
+    print(f"prompt    : {result['prompt_text']!r} {run.prompt_ids}")
+    print_run(run)
+    print(f"generated : {result['text']!r} {run.generated_ids}")
+
+
 def cmd_generate(args) -> None:
+    if args.engine == "rtl":
+        cmd_generate_rtl(args)
+        return
     config, weights, source = _model(args)
     prompt_ids = _prompt_ids(args, config)
     engine = build_engine(args.engine, config, weights, args.nodes)
@@ -168,6 +219,8 @@ def cmd_generate(args) -> None:
 
 
 def cmd_demo(args) -> None:
+    """The bundled tiny model: integer reference and float model, then the simulated accelerator on
+    DEMO_NODES nodes, with a side-by-side check of every token."""
     config = get_config(DEMO_CONFIG)
     weights = random_weights(config, DEMO_SEED)
     prompt_ids = tokenizer.encode(DEMO_PROMPT)
@@ -176,23 +229,26 @@ def cmd_demo(args) -> None:
     print(f"prompt: {DEMO_PROMPT!r} -> {prompt_ids}")
     runs: dict[str, list[int]] = {}
     for name in ("ref", "float"):
-        try:
-            engine = build_engine(name, config, weights, nodes=1)
-        except CliError as exc:
-            print(f"{name:5s}: skipped: {exc}")
-            continue
+        engine = build_engine(name, config, weights, nodes=DEMO_NODES if name == "ref" else 1)
         gen = generate(engine, prompt_ids, DEMO_TOKENS, config.n_positions)
         runs[name] = gen.generated_ids
         ms = 1e3 * sum(gen.step_seconds) / len(gen.step_seconds)
-        print(f"{name:5s}: {_safe_decode(gen.generated_ids)!r} {gen.generated_ids} "
-              f"({ms:.1f} ms per step)")
-    if len(runs) == 2:
-        same = runs["ref"] == runs["float"]
-        n_same = sum(a == b for a, b in zip(runs["ref"], runs["float"]))
-        print("ref and float agree on all tokens" if same else
-              f"ref and float DISAGREE ({n_same}/{DEMO_TOKENS} tokens equal)")
-    else:
-        print("ref and float not compared (the integer engine is not available)")
+        label = f"{name} ({DEMO_NODES} nodes)" if name == "ref" else name
+        print(f"{label:14s}: {_safe_decode(gen.generated_ids)!r} {gen.generated_ids} ({ms:.1f} ms per step)")
+    n_same = sum(a == b for a, b in zip(runs["ref"], runs["float"]))
+    print(f"integer reference and float model agree on {n_same}/{DEMO_TOKENS} greedy tokens")
+    if args.no_rtl:
+        return
+    print(f"\nsimulated accelerator, {DEMO_NODES} nodes on a ring (Verilator; the first run builds the model, "
+          "which takes a few minutes):")
+    run = generate_rtl(config, weights, "demo", DEMO_NODES, prompt_ids, DEMO_TOKENS, f"demo-n{DEMO_NODES}")
+    from verif.system.engine import print_run
+
+    print_run(run)
+    print(f"rtl ({DEMO_NODES} nodes)  : {_safe_decode(run.generated_ids)!r} {run.generated_ids}")
+    if run.generated_ids != runs["ref"]:
+        raise CliError(f"the simulated accelerator generated {run.generated_ids}, the reference {runs['ref']}")
+    print("the simulated accelerator generates exactly the integer reference's tokens")
 
 
 # -------------------------------------------------------------------------------------- the parser
@@ -240,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("demo", help="generate from the bundled tiny model with each engine")
+    p.add_argument("--no-rtl", action="store_true", help="skip the simulated accelerator")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -100,7 +100,7 @@ def test_generate_fills_the_context_exactly(capsys):
     (["generate", "--config", "tiny-v512", "--prompt-ids", "512"], "prompt token id 512"),
     (["generate", "--config", "tiny-v512", "--prompt", ""], "the prompt is empty"),
     (["generate", "--config", "tiny-v512", "--prompt-ids", "1", "--tokens", "0"], "--tokens must be"),
-    (["generate", "--engine", "rtl", "--config", "tiny-v512", "--prompt-ids", "1"], "not available yet"),
+    (["generate", "--engine", "rtl", "--config", "tiny-v512", "--prompt-ids", "1", "--nodes", "3"], "1, 2, 4 or 8"),
     (["generate", "--engine", "float", "--nodes", "2", "--config", "tiny-v512", "--prompt-ids", "1"],
      "--nodes applies to the ref and rtl engines"),
     (["generate", "--checkpoint", "x", "--seed", "1", "--prompt-ids", "1"], "--seed applies to --config"),
@@ -149,17 +149,15 @@ def test_console_script_subprocess(tmp_path):
     assert bad.stderr.strip().count("\n") == 0 and "unknown config 'nope'" in bad.stderr
 
 
-def test_demo(capsys):
-    code, out, err = run(capsys, "demo")
+def test_demo_without_simulator(capsys):
+    """The demo's reference part (its simulated-accelerator part is the system test's engine)."""
+    code, out, err = run(capsys, "demo", "--no-rtl")
     assert code == 0
     config = get_config("tiny")
     expect = greedy_by_recompute(config, random_weights(config, 0), encode("Hello, my name is"), 8)
     float_line = next(line for line in out.splitlines() if line.startswith("float"))
     assert str(expect) in float_line
     ref_line = next(line for line in out.splitlines() if line.startswith("ref"))
-    if "skipped" in ref_line:
-        assert "not compared" in out
-    else:
-        ref_ids = json.loads(ref_line[ref_line.rindex("["): ref_line.rindex("]") + 1])
-        verdict = "agree on all tokens" if ref_ids == expect else "DISAGREE"
-        assert verdict in out
+    ref_ids = json.loads(ref_line[ref_line.rindex("["): ref_line.rindex("]") + 1])
+    n_same = sum(a == b for a, b in zip(ref_ids, expect))
+    assert f"agree on {n_same}/8 greedy tokens" in out

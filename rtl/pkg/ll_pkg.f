@@ -1,0 +1,1 @@
+rtl/pkg/ll_pkg.sv
