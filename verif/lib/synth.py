@@ -43,7 +43,7 @@ LUTRAM_LUTS = {  # LUTs each LUT-RAM / SRL primitive occupies
 
 
 def default_top(module: str) -> str:
-    for cand in (f"ll_{module}", module):
+    for cand in (f"ll_{module}", module, f"{module}_router"):
         try:
             find_filelist(cand)
             return cand
