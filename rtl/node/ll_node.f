@@ -15,5 +15,4 @@
 -f rtl/node/ll_unpack.f
 -f rtl/node/ll_axi_rd_mux.f
 -f rtl/node/ll_abuf_reader.f
--f rtl/node/ll_axi_dma_rd.f
 rtl/node/ll_node.sv

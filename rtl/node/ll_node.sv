@@ -500,14 +500,19 @@ module ll_node
     .out_last_o  (l_in_last)
   );
 
-  ll_axi_dma_rd #(.AddrBits(AddrBits), .LenBits(20), .FifoDepth(32)) u_lnr_dma (
+  // LayerNorm parameters (d words of 64 bits = d/4 beats) from channel 0, through the MP's read port
+  // (credit-based: it never holds the shared R channel)
+  logic       p_err_flag;
+  logic [1:0] p_err_resp;
+  ll_mp_rd_port #(.AddrBits(AddrBits), .BurstLen(16), .FifoDepth(32)) u_lnr_dma (
     .clk_i, .rst_ni,
     .start_i     (l_started && l_uses_par),
-    .addr_i      (i_lnr.param_base),
-    .beats_i     (20'(i_lnr.d) >> 2),
-    .busy_o      (nc_busy[1]),
-    .done_o      (nc_done[1]),
-    .err_o       (p_err),
+    .base_i      (i_lnr.param_base),
+    .nbeats_i    (32'(i_lnr.d) >> 2),
+    .flush_i     (clear),
+    .idle_o      (nc_idle),
+    .err_o       (p_err_flag),
+    .err_resp_o  (p_err_resp),
     .araddr_o    (p_ar.addr),
     .arlen_o     (p_ar.len),
     .arsize_o    (p_ar.size),
@@ -519,11 +524,12 @@ module ll_node
     .rlast_i     (ch_rlast[0]),
     .rvalid_i    (p_rvalid),
     .rready_o    (p_rready),
-    .out_valid_o (lp_valid),
-    .out_ready_i (lp_ready),
-    .out_data_o  (lp_data),
-    .out_last_o  (lp_last)
+    .beat_valid_o(lp_valid),
+    .beat_pop_i  (lp_valid && lp_ready),
+    .beat_data_o (lp_data)
   );
+  assign p_err   = p_err_flag ? p_err_resp : 2'b00;
+  assign lp_last = 1'b0;  // d is a multiple of 8: the parameter beats always pair up
 
   // two 256-bit parameter beats form one 512-bit LNR parameter beat (8 elements x 64 bits)
   ll_unpack #(.InBits(256), .OutBits(512)) u_par_up (
@@ -943,13 +949,14 @@ module ll_node
   // the counters already imply).
   /* verilator lint_off UNUSEDSIGNAL */
   logic [2:0] nc_busy, nc_done;
+  logic       nc_idle;
   logic [0:0] nc_last;
   logic [1:0] nc_cnt2;
   logic [2:0] nc_cnt4;
   logic [$clog2(MhaHeads > 1 ? MhaHeads : 2)-1:0] nc_head;
   logic [1:0] nc_cnt1;
   logic unused;
-  assign unused = ^{nc_busy, nc_done, nc_last, nc_cnt2, nc_cnt4, nc_head, nc_cnt1, f_arid, ab_rvalid,
+  assign unused = ^{nc_busy[0], nc_busy[2], nc_done[0], nc_done[2], nc_idle, nc_last, nc_cnt2, nc_cnt4, nc_head, nc_cnt1, f_arid, ab_rvalid,
                     e_out_last, e_busy, l_busy, l_in_last, l_out_res, ly_last, mk_count, h_qkv_last, r_busy,
                     i_embed, i_lnr, i_mp, i_mha, i_ring, i_argmax};
   /* verilator lint_on UNUSEDSIGNAL */
