@@ -3,7 +3,9 @@
 Sections (each can be run alone: `python -m refmodel.bench accuracy speed`):
 - nonlinear: each integer nonlinearity against its float counterpart over its whole input range;
 - accuracy: end-to-end top-1 agreement and logit error of the integer model against the float model;
-- speed: float and integer decode tokens/s on the GPT-2 medium shape (random weights).
+- speed: float and integer decode tokens/s on the GPT-2 medium shape (random weights);
+- perf: modelled cycles per token of the node RTL for GPT-2 medium on 1, 2, 4 nodes against the memory
+  bound and the paper, and the model beside the RTL measurements it is checked against.
 """
 
 from __future__ import annotations
@@ -106,7 +108,52 @@ def bench_speed(steps: int = 4) -> None:
     print(f"integer {rates['integer']:7.2f} tokens/s  (target >= 2)")
 
 
-SECTIONS = {"nonlinear": bench_nonlinear, "accuracy": bench_accuracy, "speed": bench_speed}
+def bench_perf(pos: int = 639, mem_latency: int = 16) -> None:
+    from .config import get_config
+    from .cyclemodel.bound import CLOCK_HZ, PAPER_MS, memory_bound
+    from .cyclemodel.system import MEASURED, MEASURED_FIT, measured_config, token_cycles
+
+    cfg = get_config("gpt2-medium")
+    print(f"== Modelled performance of the current node RTL: GPT-2 medium, token at position {pos} ==")
+    print("MODEL PREDICTIONS of the current RTL (refmodel/cyclemodel/system.py, memory read latency "
+          f"{mem_latency}, no memory stalls).")
+    print("The whole GPT-2 medium model has not been simulated on the RTL yet; one GPT-2 medium layer has "
+          "(\"medium-layer\" below).")
+    print(f"{'nodes':>5} {'cycles':>9} {'mem bound':>9} {'ratio':>6} {'ms@285MHz':>9} {'paper ms':>8} "
+          f"{'speed-up':>8} {'paper':>6}")
+    res = {n: token_cycles(cfg, n, pos, mem_latency=mem_latency) for n in (1, 2, 4)}
+    for n, b in res.items():
+        bd = memory_bound(cfg, n, pos)
+        print(f"{n:>5} {b.cycles:>9} {bd.cycles:>9} {b.cycles / bd.cycles:>6.3f} {b.cycles / CLOCK_HZ * 1e3:>9.3f} "
+              f"{PAPER_MS[n]:>8.2f} {res[1].cycles / b.cycles:>8.2f} {PAPER_MS[1] / PAPER_MS[n]:>6.2f}")
+    print("where the time goes (critical path of the slowest node, cycles and share):")
+    keys = list(res[1].critical)
+    print(f"{'nodes':>5} " + " ".join(f"{k:>16}" for k in keys))
+    for n, b in res.items():
+        print(f"{n:>5} " + " ".join(f"{b.critical[k]:>9} {100 * b.critical[k] / b.cycles:5.1f}%" for k in keys))
+    print("(targets: <= 1.10x the memory bound on one node; >= 1.9x / 3.6x speed-up on 2 / 4 nodes)")
+    print("cycles above the bytes streamed (slowest node): weight/KV beats are the bound, the rest is overhead")
+    print(f"{'nodes':>5} {'W beats':>9} {'MP+head over':>12} {'KV beats':>8} {'MHA over':>8} {'LNR':>6} "
+          f"{'EMBED':>5} {'ring/sched':>10}")
+    for n, b in res.items():
+        bd = memory_bound(cfg, n, pos)
+        w, kv = bd.weight_bytes // 256, bd.kv_bytes // 256
+        c = b.critical
+        print(f"{n:>5} {w:>9} {c['MP'] + c['LM head'] - w:>12} {kv:>8} {c['MHA'] - kv:>8} {c['LNR']:>6} "
+              f"{c['EMBED']:>5} {c['RING/sched']:>10}")
+    print()
+    print("== The model beside the RTL measurements (verif/system, memory latency 16) ==")
+    print(f"{'config':12s} {'nodes':>5} {'pos':>4} {'RTL cycles':>10} {'model':>7} {'error':>7}  note")
+    for (name, n), steps in MEASURED.items():
+        c = measured_config(name)
+        for p in sorted({min(steps), max(steps)}):
+            meas = max(steps[p])
+            pred = token_cycles(c, n, p, mem_latency=16).cycles
+            note = "fitted" if (name, n) in MEASURED_FIT else "predicted"
+            print(f"{name:12s} {n:>5} {p:>4} {meas:>10} {pred:>7} {100 * (pred - meas) / meas:>+6.2f}%  {note}")
+
+
+SECTIONS = {"nonlinear": bench_nonlinear, "accuracy": bench_accuracy, "speed": bench_speed, "perf": bench_perf}
 
 
 def main(argv: list[str] | None = None) -> int:
