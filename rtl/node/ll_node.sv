@@ -110,7 +110,7 @@ module ll_node
   logic [7:0][31:0]     unit_busy;
   logic [31:0]          token_out, token_logit;
 
-  logic [NumUnits-1:0]        launch_valid, launch_ready, data_ready, unit_done, unit_error;
+  logic [NumUnits-1:0]        launch_valid, launch_ready, data_ready, unit_done, unit_error, unit_error_k;
   logic [InstrBits-1:0]       launch_instr;
   logic [NumUnits-1:0][7:0]   unit_err_code;
   logic [NumUnits-1:0][31:0]  unit_busy_s;
@@ -130,7 +130,7 @@ module ll_node
     .position_o    (position),
     .prog_base_o   (prog_base),
     .watchdog_o    (watchdog),
-    .busy_i        (sched_busy),
+    .busy_i        (sched_busy || abort_q || start_pend_q),
     .done_i        (sched_done),
     .error_i       (sched_error),
     .err_src_i     (err_src),
@@ -159,7 +159,7 @@ module ll_node
 
   ll_scheduler #(.NumUnits(NumUnits), .AddrBits(AddrBits), .IdBits(IdBits)) u_sched (
     .clk_i, .rst_ni,
-    .start_i         (start),
+    .start_i         (sched_start),
     .clear_i         (clear),
     .prog_base_i     (prog_base),
     .watchdog_i      (watchdog),
@@ -208,7 +208,7 @@ module ll_node
     assign launch_ready[u] = !pend_q[u] && !active_q[u];
     assign kick[u] = pend_q[u] && data_ready[u];
     always_ff @(posedge clk_i) begin
-      if (!rst_ni || clear) begin
+      if (!dp_rst_n || clear) begin
         pend_q[u]   <= 1'b0;
         active_q[u] <= 1'b0;
       end else begin
@@ -223,7 +223,44 @@ module ll_node
       end
     end
   end
-  assign unit_done = kdone;
+  // CLEAR aborts the token: the scheduler stops at once; the datapath drains on its own (every
+  // output is accepted and dropped, the ring is bypassed and incoming ring beats are sunk) until every
+  // kernel is idle, no read burst is outstanding and at least AbortCycles have passed (so the other
+  // nodes, cleared by the host around the same time, have stopped sending), then one cycle of reset
+  // puts every datapath block (kernels, glue, ring router) back to its initial state. A START written
+  // meanwhile is held until then. CLEAR is meant to be written to every node of the ring.
+  localparam int unsigned AbortCycles = 256;
+  logic       abort_q, abort_rst_q, start_pend_q, dp_rst_n, abort_idle, sched_start;
+  logic [8:0] abort_cnt_q;
+  logic [NumPe-1:0] ch_idle;
+  assign dp_rst_n = rst_ni && !abort_rst_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      abort_q      <= 1'b0;
+      abort_rst_q  <= 1'b0;
+      abort_cnt_q  <= '0;
+      start_pend_q <= 1'b0;
+    end else begin
+      abort_rst_q <= 1'b0;
+      if (clear) begin
+        abort_q     <= 1'b1;
+        abort_cnt_q <= '0;
+      end else if (abort_q) begin
+        if (abort_cnt_q != 9'(AbortCycles)) abort_cnt_q <= abort_cnt_q + 1'b1;
+        else if (abort_idle) begin
+          abort_q     <= 1'b0;
+          abort_rst_q <= 1'b1;
+        end
+      end
+      if (start && (abort_q || abort_rst_q)) start_pend_q <= 1'b1;
+      else if (sched_start) start_pend_q <= 1'b0;
+    end
+  end
+  assign abort_idle  = !m_busy && !h_busy && !l_busy && !e_busy && !mk_valid && !hc_valid && !ly_valid &&
+                       !a_out_valid && (ch_idle == '1);
+  assign sched_start = (start && !abort_q && !abort_rst_q) || (start_pend_q && !abort_q && !abort_rst_q);
+  assign unit_done   = abort_q ? '0 : kdone;
+  assign unit_error  = abort_q ? '0 : unit_error_k;
 
   embed_t  i_embed;
   lnr_t    i_lnr;
@@ -270,7 +307,7 @@ module ll_node
   end
 
   ll_abuf #(.Depth(AbufDepth), .NumReadPorts(3)) u_abuf (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .wr_valid_i (ab_wvalid),
     .wr_ready_o (ab_wready),
     .wr_addr_i  (ab_waddr),
@@ -336,11 +373,10 @@ module ll_node
     assign mha_arready[p] = a_ready[1];
     assign mha_rvalid[p]  = r_valid[1];
 
-    /* verilator lint_off UNUSEDSIGNAL */  // status output, not needed by the node
     logic [$clog2(17)-1:0] outstanding;
-    /* verilator lint_on UNUSEDSIGNAL */
+    assign ch_idle[p] = (outstanding == '0);
     ll_axi_rd_mux #(.NumMasters(NM), .AddrBits(AddrBits), .MaxOutstanding(16)) u_rd_mux (
-      .clk_i, .rst_ni,
+      .clk_i, .rst_ni (dp_rst_n),
       .m_araddr_i  (a_addr),
       .m_arlen_i   (a_len),
       .m_arsize_i  (a_size),
@@ -379,7 +415,7 @@ module ll_node
   logic [AbufBits-1:0] e_wptr_q;
 
   ll_embed #(.Lanes(8), .MaxD(MaxD), .AddrBits(AddrBits)) u_embed (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .cmd_valid_i     (kick[UEmbed]),
     .cmd_ready_o     (e_cmd_ready),
     .cmd_tok_i       (token_in),
@@ -410,7 +446,7 @@ module ll_node
   );
   assign kick_ok[UEmbed]      = e_cmd_ready;
   assign kdone[UEmbed]        = e_done;
-  assign unit_error[UEmbed]   = e_done && (e_err != '0);
+  assign unit_error_k[UEmbed]   = e_done && (e_err != '0);
   assign unit_err_code[UEmbed] = 8'(e_err);
   assign w_valid[4]  = e_out_valid;
   assign w_addr[4]   = e_wptr_q;
@@ -447,7 +483,7 @@ module ll_node
   assign l_started    = kick[ULnr] && kick_ok[ULnr];
 
   ll_lnr #(.Lanes(8), .MaxD(MaxD)) u_lnr (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .cmd_valid_i (kick[ULnr]),
     .cmd_ready_o (l_cmd_ready),
     .cmd_mode_i  (i_lnr.mode),
@@ -469,7 +505,7 @@ module ll_node
   );
   logic l_fin_q, l_err_q;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || clear) begin
+    if (!dp_rst_n || clear) begin
       l_fin_q <= 1'b0;
       l_err_q <= 1'b0;
     end else if (l_done) begin
@@ -481,11 +517,11 @@ module ll_node
   end
   assign kick_ok[ULnr]       = l_cmd_ready && !l_fin_q;
   assign kdone[ULnr]         = l_fin_q && !ly_valid && !l_out_valid;
-  assign unit_error[ULnr]    = (kdone[ULnr] && l_err_q) || (p_err != '0);
+  assign unit_error_k[ULnr]    = (kdone[ULnr] && l_err_q) || (p_err != '0);
   assign unit_err_code[ULnr] = (p_err != '0) ? {6'h10, p_err} : 8'(l_err);
 
   ll_abuf_reader #(.AddrBits(AbufBits), .LenBits(16)) u_lnr_rd (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .start_i     (l_started && l_uses_delta),
     .addr_i      (AbufBits'(i_lnr.delta_addr)),
     .beats_i     (i_lnr.d >> 3),
@@ -505,11 +541,11 @@ module ll_node
   logic       p_err_flag;
   logic [1:0] p_err_resp;
   ll_mp_rd_port #(.AddrBits(AddrBits), .BurstLen(16), .FifoDepth(32)) u_lnr_dma (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .start_i     (l_started && l_uses_par),
     .base_i      (i_lnr.param_base),
     .nbeats_i    (32'(i_lnr.d) >> 2),
-    .flush_i     (clear),
+    .flush_i     (1'b0),
     .idle_o      (nc_idle),
     .err_o       (p_err_flag),
     .err_resp_o  (p_err_resp),
@@ -533,7 +569,7 @@ module ll_node
 
   // two 256-bit parameter beats form one 512-bit LNR parameter beat (8 elements x 64 bits)
   ll_unpack #(.InBits(256), .OutBits(512)) u_par_up (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .in_valid_i  (lp_valid),
     .in_ready_o  (lp_ready),
     .in_data_i   (lp_data),
@@ -547,11 +583,11 @@ module ll_node
 
   // four 64-bit int8 result beats form one 256-bit buffer beat
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || l_started) l_out_cnt_q <= '0;
+    if (!dp_rst_n || l_started) l_out_cnt_q <= '0;
     else if (l_out_valid && l_out_ready) l_out_cnt_q <= l_out_cnt_q + 1'b1;
   end
   ll_unpack #(.InBits(64), .OutBits(256)) u_y_up (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .in_valid_i  (l_out_valid && (l_uses_par)),
     .in_ready_o  (ly_ready),
     .in_data_i   (l_out_y),
@@ -592,7 +628,7 @@ module ll_node
   end
 
   ll_mp #(.NumPe(NumPe), .Lanes(32), .AddrBits(AddrBits), .ActAddrBits(AbufBits)) u_mp (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .start_i      (kick[UMp]),
     .base_i       (m_base),
     .rows_i       (i_mp.rows),
@@ -634,7 +670,7 @@ module ll_node
   // the op is complete once the MP has finished and its last result has left the packer
   logic m_fin_q, m_err_q;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || clear) begin
+    if (!dp_rst_n || clear) begin
       m_fin_q <= 1'b0;
       m_err_q <= 1'b0;
     end else if (m_done) begin
@@ -646,7 +682,7 @@ module ll_node
   end
   assign kick_ok[UMp]       = !m_busy && !m_fin_q;
   assign kdone[UMp]         = m_fin_q && !mk_valid && !m_out_valid;
-  assign unit_error[UMp]    = kdone[UMp] && m_err_q;
+  assign unit_error_k[UMp]    = kdone[UMp] && m_err_q;
   assign unit_err_code[UMp] = 8'(m_err);
   always_ff @(posedge clk_i) begin
     if (kick[UMp] && kick_ok[UMp]) m_sel_q <= i_mp.out_sel;
@@ -660,7 +696,7 @@ module ll_node
   logic [AbufBits-1:0] m_wptr_q;
 
   ll_pack #(.NumIn(NumPe)) u_pack (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .in_valid_i  (m_out_valid && (m_sel_q != 2'(OutSelArgmax))),
     .in_ready_o  (mk_ready_in),
     .in_data_i   (m_out_data),
@@ -707,7 +743,7 @@ module ll_node
   assign h_started = kick[UMha] && kick_ok[UMha];
 
   ll_abuf_reader #(.AddrBits(AbufBits), .LenBits(16)) u_mha_rd (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .start_i     (h_started),
     .addr_i      (AbufBits'(i_mha.qkv_addr)),
     .beats_i     (16'(3 * HeadBeats) * 16'(i_mha.heads)),
@@ -723,7 +759,7 @@ module ll_node
   );
 
   ll_mha #(.HeadDim(HeadDim), .Heads(MhaHeads), .MaxCtx(MaxCtx), .Ports(NumPe), .AddrBits(AddrBits)) u_mha (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .start_i         (kick[UMha]),
     .pos_i           (16'(position)),
     .kv_base_i       (i_mha.kv_base),
@@ -775,7 +811,7 @@ module ll_node
   end
   logic h_fin_q, h_err_q;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || clear) begin
+    if (!dp_rst_n || clear) begin
       h_fin_q <= 1'b0;
       h_err_q <= 1'b0;
     end else if (h_done) begin
@@ -787,7 +823,7 @@ module ll_node
   end
   assign kick_ok[UMha]       = !h_busy && !h_fin_q;
   assign kdone[UMha]         = h_fin_q && !hc_valid && !h_ctx_valid;
-  assign unit_error[UMha]    = kdone[UMha] && h_err_q;
+  assign unit_error_k[UMha]    = kdone[UMha] && h_err_q;
   assign unit_err_code[UMha] = 8'(h_err);
 
   // one head's context (HeadDim bytes) -> HeadBeats beats; last on the final head's final beat
@@ -803,7 +839,7 @@ module ll_node
     end
   end
   ll_unpack #(.InBits(HeadDim * 8), .OutBits(DataBits)) u_ctx_down (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .in_valid_i  (h_ctx_valid),
     .in_ready_o  (h_ctx_ready),
     .in_data_i   (h_ctx_data),
@@ -831,6 +867,11 @@ module ll_node
   logic                 r_red_valid;
   logic [31:0]          r_red_value, r_red_index;
   logic                 pair_valid, pair_ready;
+  logic                 own_ready_r, pair_ready_r, ring_in_ready_r, ring_out_valid_r;
+  assign own_ready        = abort_q || own_ready_r;
+  assign pair_ready       = abort_q || pair_ready_r;
+  assign ring_in_ready_o  = abort_q || ring_in_ready_r;
+  assign ring_out_valid_o = !abort_q && ring_out_valid_r;
   logic [31:0]          pair_value, pair_index;
   logic [15:0]          r_dst_q;
   logic                 mk_to_ring, hc_to_ring, own_lock_q, own_src_q;  // src 0 MP, 1 MHA
@@ -843,7 +884,7 @@ module ll_node
   assign own_data  = own_src ? hc_data : mk_data;
   assign own_last  = own_src ? hc_last : mk_last;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!dp_rst_n) begin
       own_lock_q <= 1'b0;
       own_src_q  <= 1'b0;
     end else if (own_valid && own_ready) begin
@@ -855,7 +896,7 @@ module ll_node
   assign hc_ready = (h_sel_q == 2'(OutSelRing)) ? (own_ready && own_src) : w_ready[2];
 
   ring_router #(.NumNodes(NumNodes)) u_ring (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .node_id_i        (node_id_i),
     .timeout_i        ('0),
     .cmd_valid_i      (kick[URing]),
@@ -870,12 +911,12 @@ module ll_node
     .done_o           (r_done),
     .error_o          (r_err),
     .clear_i          (clear),
-    .own_valid_i      (own_valid),
-    .own_ready_o      (own_ready),
+    .own_valid_i      (own_valid && !abort_q),
+    .own_ready_o      (own_ready_r),
     .own_data_i       (own_data),
     .own_last_i       (own_last),
-    .pair_valid_i     (pair_valid),
-    .pair_ready_o     (pair_ready),
+    .pair_valid_i     (pair_valid && !abort_q),
+    .pair_ready_o     (pair_ready_r),
     .pair_value_i     (pair_value),
     .pair_index_i     (pair_index),
     .red_valid_o      (r_red_valid),
@@ -885,15 +926,19 @@ module ll_node
     .wr_ready_i       (w_ready[0]),
     .wr_addr_o        (r_wr_addr),
     .wr_data_o        (r_wr_data),
-    .ring_in_valid_i, .ring_in_ready_o, .ring_in_data_i, .ring_in_last_i, .ring_in_side_i,
-    .ring_out_valid_o, .ring_out_ready_i, .ring_out_data_o, .ring_out_last_o, .ring_out_side_o
+    .ring_in_valid_i  (ring_in_valid_i && !abort_q),
+    .ring_in_ready_o  (ring_in_ready_r),
+    .ring_in_data_i, .ring_in_last_i, .ring_in_side_i,
+    .ring_out_valid_o (ring_out_valid_r),
+    .ring_out_ready_i (ring_out_ready_i && !abort_q),
+    .ring_out_data_o, .ring_out_last_o, .ring_out_side_o
   );
   always_ff @(posedge clk_i) begin
     if (kick[URing] && kick_ok[URing]) r_dst_q <= i_ring.dst_addr;
   end
   assign kick_ok[URing]       = r_cmd_ready;
   assign kdone[URing]         = r_done;
-  assign unit_error[URing]    = (r_err != ring_pkg::ErrNone);
+  assign unit_error_k[URing]    = (r_err != ring_pkg::ErrNone);
   assign unit_err_code[URing] = 8'(r_err);
   assign w_valid[0] = r_wr_valid;
   assign w_addr[0]  = AbufBits'(r_dst_q + r_wr_addr);
@@ -924,7 +969,7 @@ module ll_node
     if (kick[UArgmax] && kick_ok[UArgmax]) a_base_q <= i_argmax.index_base;
   end
   ll_argmax #(.Lanes(NumPe), .ValBits(32), .IdxBits(32)) u_argmax (
-    .clk_i, .rst_ni,
+    .clk_i, .rst_ni (dp_rst_n),
     .in_valid_i  (a_in_valid),
     .in_ready_o  (a_in_ready),
     .in_data_i   (m_out_data),
@@ -942,7 +987,7 @@ module ll_node
   assign pair_index = a_out_idx;
   assign kick_ok[UArgmax]       = 1'b1;
   assign kdone[UArgmax]         = a_out_valid && pair_ready;
-  assign unit_error[UArgmax]    = a_out_valid && pair_ready && a_out_empty;
+  assign unit_error_k[UArgmax]    = a_out_valid && pair_ready && a_out_empty;
   assign unit_err_code[UArgmax] = 8'h01;
 
   // Outputs and instruction bits this node does not use (status, reserved fields, last flags that

@@ -1,5 +1,5 @@
 """Faults on the full system: a bad program or a memory error stops a node with the documented error
-code and ERR_PC, no node hangs, and a CLEAR should bring every node back to a correct token.
+code and ERR_PC, no node hangs, and a CLEAR brings every node back to a correct token.
 
 The pytest side compiles `tiny-v512` for 1 or 2 nodes exactly as the token test does (same build
 parameters, so the Verilator builds are shared) and prepares one fault:
@@ -20,15 +20,12 @@ The cocotb side (`fault_then_recover`) starts one token on every node, waits a b
 cycles until every node has stopped (done or error), and asserts every node's STATUS, error code,
 ERR_PC, CYCLES and stop time; the other nodes of a multi-node system cannot finish their ring gathers
 without node k and must stop through the watchdog (code 0xA01, after at least WATCHDOG cycles). It then
-checks that START is ignored while in error, disables the error injection, writes CLEAR on every node,
+checks that START is ignored while in error, disables the error injection, writes CLEAR on every node
+(at once, or after the kernels have finished), waits until CLEAR has drained and reset the datapath,
 checks that STATUS is clear, and runs two prompt tokens, recording their TOKEN_OUT (or the error they
 stop with) for the pytest side, which compares them with the integer reference.
 
 Pytest: `test_fault[case]` (the fault phase) and `test_recovery[case]` share one simulation per case.
-Known RTL bug: CLEAR does not reset the kernels (ll_node clears only its launch latches, the scheduler
-and the ring router), so recovery works only when no kernel was mid-operation at the fault; the cases
-where it does not are `test_recovery` xfails that require the exact failure observed (docs/node.md,
-"Faults").
 """
 
 from __future__ import annotations
@@ -150,9 +147,14 @@ async def fault_then_recover(dut):
     await ClockCycles(dut.clk_i, case["clear_delay"])
     for n in range(nodes):
         await wr(n, REG_CTRL, CTRL_CLEAR)
-    await ClockCycles(dut.clk_i, 4)
+    # CLEAR drains the datapath (busy while it does: at least 256 cycles, docs/node.md), then the node
+    # is idle with no done or error flag
     for n in range(nodes):
-        st = await rd(n, REG_STATUS)
+        for _ in range(200):
+            st = await rd(n, REG_STATUS)
+            if not st & ST_BUSY:
+                break
+            await ClockCycles(dut.clk_i, 32)
         assert st & (ST_BUSY | ST_DONE | ST_ERROR) == 0, f"node {n}: STATUS {st:#x} after CLEAR"
         assert int(dut.error_o.value) == 0 and int(dut.done_o.value) == 0
         await wr(n, REG_PROG_BASE, case["prog_base"][n])
@@ -303,27 +305,19 @@ def run_fault(nodes: int, fault_node: int, kind: str, clear_delay: int) -> dict:
     return dict(case=case, report=json.loads(report.read_text()), ok=res.ok, log=res.log, log_file=str(res.log_file))
 
 
-# Quiet cycles between the fault report and CLEAR: longer than any op a kernel still had in flight at a
-# decode fault of tiny-v512 (the LNR of layer 0), so the kernels are idle when CLEAR comes.
+# Cycles between the fault report and CLEAR: 0 (CLEAR while kernels are still mid-operation: CLEAR
+# drains and resets the datapath) or DRAIN (the kernels finished on their own first).
 DRAIN = 3000
-RING_BAD_ADDR = isa.error_code(isa.Unit.RING, 0x0A)  # ring_router ErrBadAddr
-RING_LOCAL_LAST = isa.error_code(isa.Unit.RING, 0x0B)  # ring_router ErrLocalLast
-# CLEAR flushes the LNR parameter read port while the unpacker behind it keeps its input: the stream
-# assertion of `u_par_up` (valid dropped while !ready) stops the simulation
-PAR_UNPACK_UNSTABLE = "u_par_up.InStable failed"
 
-# name: (nodes, faulty node, fault kind, cycles before CLEAR, known recovery bug or None). A known bug
-# is either {node: code}, the error the first recovery token stops with today, or a string, the
-# assertion message the simulation stops with (CLEAR does not reset the kernels, see docs/node.md
-# "Faults"): the recovery test then requires exactly that failure and reports xfail; a recovery that
-# works, or fails differently, makes it fail.
+# name: (nodes, faulty node, fault kind, cycles before CLEAR)
 CASES = {
-    "opcode-n1": (1, 0, "opcode", DRAIN, None),
-    "reserved-n2": (2, 1, "reserved", DRAIN, {0: RING_BAD_ADDR}),
-    "opcode-n1-clear-at-once": (1, 0, "opcode", 0, PAR_UNPACK_UNSTABLE),
-    "fetch-n1": (1, 0, "fetch", 0, None),
-    "mem-n1": (1, 0, "mem", DRAIN, {0: RING_LOCAL_LAST}),
-    "mem-n2": (2, 0, "mem", DRAIN, {0: RING_LOCAL_LAST}),
+    "opcode-n1": (1, 0, "opcode", DRAIN),
+    "reserved-n2": (2, 1, "reserved", DRAIN),
+    "opcode-n1-clear-at-once": (1, 0, "opcode", 0),
+    "fetch-n1": (1, 0, "fetch", 0),
+    "mem-n1": (1, 0, "mem", DRAIN),
+    "mem-n2": (2, 0, "mem", DRAIN),
+    "mem-n2-clear-at-once": (2, 0, "mem", 0),
 }
 _RUNS: dict[str, dict] = {}
 
@@ -332,7 +326,7 @@ def _run(name: str) -> dict:
     """One simulation per case, shared by its fault and recovery tests (same pytest worker: the
     tests of a file stay together under --dist loadfile)."""
     if name not in _RUNS:
-        nodes, k, kind, delay, _ = CASES[name]
+        nodes, k, kind, delay = CASES[name]
         _RUNS[name] = run_fault(nodes, k, kind, delay)
     return _RUNS[name]
 
@@ -356,22 +350,9 @@ def test_fault(name):
 def test_recovery(name):
     """After the fault: injection off, CLEAR on every node, PROG_BASE back to the intact program, two
     prompt tokens: every node's TOKEN_OUT must equal the integer reference."""
-    nodes, _, _, _, known_bug = CASES[name]
+    nodes = CASES[name][0]
     run = _run(name)
-    if isinstance(known_bug, str):  # known: the simulation stops on this assertion during the recovery
-        assert not run["ok"], "recovery simulation passes now: remove the known-bug expectation"
-        assert known_bug in run["log"], \
-            f"recovery failed differently from the known bug {known_bug!r}: {run['log_file']}"
-        pytest.xfail(f"known RTL bug, at CLEAR: {known_bug}")
     assert run["ok"], f"recovery simulation failed: {run['log_file']}"
     rec, expected = run["report"]["recovery"], run["case"]["expected"]
-    ok = rec["error"] is None and rec["outs"] == [[e] * nodes for e in expected]
-    if known_bug is None:
-        assert ok, f"recovery after CLEAR failed: {rec}, reference {expected}"
-        return
-    assert not ok, f"recovery after CLEAR works now ({rec}): remove the known-bug expectation"
-    err = rec["error"]
-    assert err is not None and err["pos"] == 0 and err["codes"] == {str(k): v for k, v in known_bug.items()}, \
-        f"recovery failed differently from the known bug {known_bug}: {rec}"
-    pytest.xfail(f"known RTL bug: CLEAR does not reset the kernels; the first token after CLEAR stops with "
-                 f"{ {k: hex(v) for k, v in known_bug.items()} }")
+    assert rec["error"] is None and rec["outs"] == [[e] * nodes for e in expected], \
+        f"recovery after CLEAR failed: {rec}, reference {expected}"
