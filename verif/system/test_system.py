@@ -118,3 +118,18 @@ def test_tokens_tiny(nodes):
         pred = token_cycles(cfg, nodes, pos, mem_latency=16).cycles
         assert within_tolerance(pred, max(cyc)), \
             f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
+
+
+def test_tokens_deep_long_context():
+    """tiny-deep (4 layers, context 256) on 2 nodes: a 24-token prompt and 16 generated tokens, so the
+    KV cache runs past several burst and port-row boundaries (8 channels: rows 0..39 of each head land
+    5 deep on every channel); every token equals the reference, cycles follow the model."""
+    from refmodel.cyclemodel.system import TOLERANCE, token_cycles, within_tolerance
+
+    cfg = get_config("tiny-deep")
+    prompt = [int(t) for t in np.random.default_rng(7).integers(0, cfg.vocab_size, 24)]
+    run = run_system(cfg, random_weights(cfg, 2), 2, prompt, 17, tag="deep-n2")
+    assert run.outputs == run.expected and len(run.outputs) == 40
+    for pos, cyc in enumerate(run.cycles):
+        pred = token_cycles(cfg, 2, pos, mem_latency=16).cycles
+        assert within_tolerance(pred, max(cyc)), f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
