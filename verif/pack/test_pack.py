@@ -22,7 +22,6 @@ from verif.lib.coverage import assert_all_bins_hit, export_func_coverage
 from verif.lib.reset import reset, start_clock
 from verif.lib.scoreboard import Scoreboard
 from verif.lib.streams import PATTERNS, StreamMonitor, StreamSink, StreamSource, make_pattern
-from verif.pack.onebit import OneBit
 
 MODULE = "pack"
 BEAT_BITS = 256
@@ -62,10 +61,10 @@ class PackTb:
         self.num_in = int(dut.NumIn.value)
         self.sb = Scoreboard("pack")
         in_bus = (dut.in_valid_i, dut.in_ready_o,
-                  {"data": dut.in_data_i, "mask": dut.in_mask_i, "last": OneBit(dut.in_last_i),
-                   "mode": OneBit(dut.in_mode_i)})
+                  {"data": dut.in_data_i, "mask": dut.in_mask_i, "last": dut.in_last_i,
+                   "mode": dut.in_mode_i})
         out_bus = (dut.out_valid_o, dut.out_ready_i,
-                   {"data": dut.out_data_o, "last": OneBit(dut.out_last_o), "count": dut.out_count_o})
+                   {"data": dut.out_data_o, "last": dut.out_last_o, "count": dut.out_count_o})
         self.source = StreamSource(dut.clk_i, *in_bus, rst_n=dut.rst_ni, name="pack.in")
         self.sink = StreamSink(dut.clk_i, *out_bus, callback=lambda item: None, rst_n=dut.rst_ni,
                                name="pack.out")

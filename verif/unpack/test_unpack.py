@@ -21,7 +21,6 @@ from verif.lib.coverage import assert_all_bins_hit, export_func_coverage
 from verif.lib.reset import reset, start_clock
 from verif.lib.scoreboard import Scoreboard
 from verif.lib.streams import PATTERNS, StreamMonitor, StreamSink, StreamSource, make_pattern
-from verif.pack.onebit import OneBit
 
 MODULE = "unpack"
 PATTERN_NAMES = [*PATTERNS, "random_30", "random_70"]
@@ -54,9 +53,9 @@ class UnpackTb:
         self.out_bits = int(dut.OutBits.value)
         self.sb = Scoreboard("unpack")
         in_bus = (dut.in_valid_i, dut.in_ready_o,
-                  {"data": dut.in_data_i, "last": OneBit(dut.in_last_i)})
+                  {"data": dut.in_data_i, "last": dut.in_last_i})
         out_bus = (dut.out_valid_o, dut.out_ready_i,
-                   {"data": dut.out_data_o, "last": OneBit(dut.out_last_o),
+                   {"data": dut.out_data_o, "last": dut.out_last_o,
                     "count": dut.out_count_o})
         self.source = StreamSource(dut.clk_i, *in_bus, rst_n=dut.rst_ni, name="unpack.in")
         self.sink = StreamSink(dut.clk_i, *out_bus, callback=lambda item: None, rst_n=dut.rst_ni,
