@@ -15,7 +15,9 @@ An *engine* has ``reset()`` and ``step(token, pos) -> int`` (the greedy next tok
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -141,6 +143,20 @@ def cmd_make_checkpoint(args) -> None:
     print(f"wrote {folder} (config {args.config}, seed {args.seed})")
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 (this process and its children: Verilator, make, the simulation) to 2."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def generate_rtl(config: GPT2Config, weights, source: str, nodes: int, prompt_ids: list[int], n_tokens: int,
                  tag: str):
     """Prompt + greedy generation on the simulated accelerator (Verilator, N nodes on a ring)."""
@@ -158,7 +174,8 @@ def generate_rtl(config: GPT2Config, weights, source: str, nodes: int, prompt_id
     from .compiler import CompileError
 
     try:
-        return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag)
+        with _stdout_to_stderr():  # the simulator's own log goes to stderr; stdout stays the result
+            return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag)
     except CompileError as exc:
         raise CliError(f"the model does not fit the accelerator: {exc}") from None
 
@@ -178,6 +195,7 @@ def cmd_generate_rtl(args) -> None:
         "cycles_per_unit": [{u: b[u] for u in UNITS} for b in run.busy],
         "ms_at_285mhz": [round(max(c) / CLOCK_HZ * 1e3, 6) for c in run.cycles],
         "reference_ids": run.expected, "matches_reference": run.outputs == run.expected,
+        "sim_cycles_per_s": round(run.sim_cycles_per_s),
     }
     if args.json:
         print(json.dumps(result))

@@ -33,6 +33,12 @@ class SystemRun:
     cycles: list[list[int]]  # per step, per node
     busy: list[dict]  # per step: node 0 busy cycles per unit
     expected: list[int] = field(default_factory=list)  # the integer reference, per step
+    wall_s: list[float] = field(default_factory=list)  # simulation wall time per step
+
+    @property
+    def sim_cycles_per_s(self) -> float:
+        """Simulated clock cycles per second of wall time (the whole system, all nodes)."""
+        return sum(max(c) for c in self.cycles) / max(sum(self.wall_s), 1e-9)
 
     def ms(self, step: int) -> float:
         return max(self.cycles[step]) / CLOCK_HZ * 1e3
@@ -92,7 +98,8 @@ def run_system(config, weights: dict, nodes: int, prompt_ids: list[int], n_token
     rows = json.loads(report.read_text())
     outputs = [r["next"] for r in rows]
     return SystemRun(list(prompt_ids), outputs[len(prompt_ids) - 1 :], outputs,
-                     [r["cycles"] for r in rows], [r["busy"] for r in rows], expected)
+                     [r["cycles"] for r in rows], [r["busy"] for r in rows], expected,
+                     [r.get("wall_s", 0.0) for r in rows])
 
 
 def print_run(run: SystemRun, decode=None) -> None:
@@ -108,6 +115,9 @@ def print_run(run: SystemRun, decode=None) -> None:
         same = run.outputs == run.expected
         print("hardware and integer reference agree on every token" if same else
               f"MISMATCH: hardware {run.outputs} reference {run.expected}")
+    if run.wall_s:
+        print(f"simulation speed: {run.sim_cycles_per_s:,.0f} simulated cycles/s "
+              f"({len(run.cycles[0])} nodes, Verilator, this machine)")
     if decode is not None:
         print(f"generated text: {decode(run.generated_ids)!r}")
 
