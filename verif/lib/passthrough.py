@@ -83,6 +83,22 @@ class PassthroughTb:
             f"{self.scoreboard.name}: {len(items)} beats not through in {timeout_cycles} cycles "
             f"({self.scoreboard.summary()})")
 
+    async def check_full_rate(self, items: list, latency: int = 1) -> None:
+        """Never stalled: ``items`` go through at one beat per cycle on both sides, with ``latency``
+        cycles from the first input beat to the first output beat and no stall cycle."""
+        n = len(items)
+        self.set_patterns(None, None)
+        await self.transfer(items)
+        self.scoreboard.check_done(min_matched=n)
+        i, o = self.in_mon, self.out_mon
+        assert i.last_beat_cycle - i.first_beat_cycle == n - 1, \
+            f"input side took {i.last_beat_cycle - i.first_beat_cycle + 1} cycles for {n} beats"
+        assert o.last_beat_cycle - o.first_beat_cycle == n - 1, \
+            f"output side took {o.last_beat_cycle - o.first_beat_cycle + 1} cycles for {n} beats"
+        assert o.first_beat_cycle - i.first_beat_cycle == latency, \
+            f"latency {o.first_beat_cycle - i.first_beat_cycle} cycles, expected {latency}"
+        assert o.stall_cycles == 0 and i.stall_cycles == 0
+
 
 async def wait_cycles_bounded(coro, clk, cycles: int, msg: str) -> None:
     """Await ``coro`` but fail with ``msg`` if it takes more than ``cycles`` clock edges."""

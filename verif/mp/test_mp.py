@@ -561,7 +561,7 @@ async def errors(dut):
            dict(bases=[lanes // 2] + [0] * (n - 1)), dict(act_base=1023, din_beats=4)]
     for kw in bad:
         before = int(dut.rbeats_o.value)
-        _, cyc, err = await env.run(mat, check=False, max_cycles=50, **kw)
+        _, cyc, err = await env.run(mat, check=False, max_cycles=50, **kw)  # refused: no output, code checked
         assert err == 1, f"descriptor {kw}: err {err}, expected 1"
         assert int(dut.rbeats_o.value) == before, f"descriptor {kw}: memory was read"
         assert cyc == 1, f"descriptor {kw}: done after {cyc} cycles, expected the next cycle"
@@ -571,7 +571,7 @@ async def errors(dut):
     for p_err, code, stall in [(n - 1, 2, "axi_slverr"), (0, 2, "axi_slverr")]:
         env.set_mem(latency=20, gap_pct=20, err_beat={p_err: env.desc.beats_per_port // 2})
         _, _, err = await env.run(mat, backpressure=make_pattern("random_30", env.prng),
-                                  check=False)
+                                  check=False)  # aborted matrix: output discarded, error code checked
         assert err == code, f"SLVERR on port {p_err}: err {err}"
         await ClockCycles(dut.clk_i, 2)
         assert not dut.busy_o.value and not dut.out_valid_o.value
@@ -580,7 +580,7 @@ async def errors(dut):
     env.set_mem(latency=20)
     bases = [0] * n
     bases[n // 2] = (env.mem_beats - env.desc.beats_per_port // 3) * lanes
-    _, _, err = await env.run(mat, check=False, bases=bases)
+    _, _, err = await env.run(mat, check=False, bases=bases)  # aborted: error code checked
     assert err == 3, f"DECERR: err {err}"
     _cov_stall("axi_decerr")
 

@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from verif.lib.runner import BUILD_ROOT, run_sim
 
 MODULE = "system"
@@ -23,7 +21,6 @@ CLOCK_HZ = 285e6  # the modelled clock (the paper's)
 # The system model is one large C++ file: compiling it without optimisation is several times faster
 # and the short token runs of the tests do not need the faster simulation.
 SYSTEM_MAKE = {"OPT_FAST": "-O0"}
-
 
 @dataclass
 class SystemRun:
@@ -43,14 +40,12 @@ class SystemRun:
     def ms(self, step: int) -> float:
         return max(self.cycles[step]) / CLOCK_HZ * 1e3
 
-
 def _hw_for(cfg, nodes: int):
     from refmodel.compiler import HwConfig
     from refmodel.partition import split_heads
 
     heads = max(max(b - a for a, b in split_heads(cfg.n_head, nodes)), 1)
     return HwConfig(max_ctx=cfg.n_positions, max_heads=heads, abuf_beats=512), heads
-
 
 def run_system(config, weights: dict, nodes: int, prompt_ids: list[int], n_tokens: int, *, tag: str,
                mem_latency: int = 16, mem_stall: int = 0, reference: bool = True,
@@ -101,7 +96,6 @@ def run_system(config, weights: dict, nodes: int, prompt_ids: list[int], n_token
                      [r["cycles"] for r in rows], [r["busy"] for r in rows], expected,
                      [r.get("wall_s", 0.0) for r in rows])
 
-
 def print_run(run: SystemRun, decode=None) -> None:
     """A per-token table: token in, token out, cycles, modelled ms at 285 MHz, busy cycles per unit."""
     print(f"{'pos':>4} {'in':>6} {'out':>6} {'ref':>6} {'cycles':>8} {'ms@285MHz':>10}  "
@@ -121,6 +115,3 @@ def print_run(run: SystemRun, decode=None) -> None:
     if decode is not None:
         print(f"generated text: {decode(run.generated_ids)!r}")
 
-
-def mean_cycles(run: SystemRun) -> float:
-    return float(np.mean([max(c) for c in run.cycles]))

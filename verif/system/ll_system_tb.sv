@@ -8,8 +8,7 @@ module ll_system_tb #(
   parameter int unsigned NumPe     = 8,
   parameter int unsigned AbufDepth = 512,
   parameter int unsigned MhaHeads  = 2,
-  parameter int unsigned MaxCtx    = 64,
-  parameter int unsigned MemLatency = 16
+  parameter int unsigned MaxCtx    = 64
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -50,14 +49,12 @@ module ll_system_tb #(
 
   // ---- AXI4-Lite demux
   logic [2:0] aw_sel_q, ar_sel_q, aw_sel, ar_sel;
-  logic       aw_done_q;
   assign aw_sel = s_axil_awvalid ? s_axil_awaddr[14:12] : aw_sel_q;
   assign ar_sel = s_axil_arvalid ? s_axil_araddr[14:12] : ar_sel_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       aw_sel_q <= '0;
       ar_sel_q <= '0;
-      aw_done_q <= 1'b0;
     end else begin
       if (s_axil_awvalid && s_axil_awready) aw_sel_q <= s_axil_awaddr[14:12];
       if (s_axil_arvalid && s_axil_arready) ar_sel_q <= s_axil_araddr[14:12];
