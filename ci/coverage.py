@@ -6,15 +6,22 @@ fields, each `\\x01<name>\\x02<value>`: f (source file), l (line), n (column), t
 branch, expr, user), page (`v_line/<module>`, `v_toggle/<module>`, ...), o (comment: the signal and
 edge of a toggle point), h (hierarchy). A point is identified by (file, line, column, kind, comment,
 module): builds of different parameter sets of one module contribute the union of their points, and
-a point counts as covered when any run hit it.
+a point counts as covered when any run hit it. Verilator's parameterised copies of a module
+(`ll_fifo__W100_D20`) are folded into their source module (`ll_fifo`).
 
     python -m ci.coverage [DAT_DIR] [--html OUT_DIR] [--min-line 90 --min-toggle 80]
+
+Waivers (`ci/coverage_waivers.txt`): points that no legal run can hit (a reserved instruction field
+that the decoder must see as zero, the upper bits of a 32-bit cycle counter) are listed there by
+module, kind and signal pattern, each with its reason; never-hit points they match are reported in
+a separate column and left out of the percentages.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -62,6 +69,8 @@ def parse_dat(path: Path) -> dict[Point, int]:
                 fields[name] = value
             page = fields.get("page", "")
             module = page.split("/", 1)[1] if "/" in page else fields.get("h", "")
+            # Verilator names a parameterised copy `<module>__<param digest>`: report per source module
+            module = module.split("__", 1)[0]
             kind = fields.get("t") or page.split("/", 1)[0].removeprefix("v_")
             pt = Point(_rel(fields.get("f", "")), int(fields.get("l", 0)), int(fields.get("n", 0)), kind,
                        fields.get("o", ""), module)
@@ -84,6 +93,7 @@ class ModuleCov:
     hit: dict = field(default_factory=lambda: defaultdict(int))
     total: dict = field(default_factory=lambda: defaultdict(int))
     missed: list = field(default_factory=list)  # uncovered points
+    waived: list = field(default_factory=list)  # uncovered points excused by a waiver (not counted)
 
     def pct(self, kind: str) -> float | None:
         t = self.total.get(kind, 0)
@@ -94,13 +104,50 @@ def is_synthesisable(file: str) -> bool:
     return file.startswith("rtl/") and not file.startswith("rtl/sim/")
 
 
-def per_module(points: dict[Point, int], synth_only: bool = True) -> dict[str, ModuleCov]:
+@dataclass(frozen=True)
+class Waiver:
+    """Points of `module` of `kind` whose comment (the signal of a toggle point, `signal[bit]:edge`)
+    matches `pattern` are left out of the percentages when never hit; `reason` says why they cannot
+    be hit in any legal run. Hit points are always counted."""
+    module: str
+    kind: str
+    pattern: re.Pattern
+    reason: str
+
+
+WAIVERS_FILE = ROOT / "ci" / "coverage_waivers.txt"
+
+
+def load_waivers(path: Path = WAIVERS_FILE) -> list[Waiver]:
+    """`<module> <kind> <regex>  # reason` per line; a waiver without a reason is refused."""
+    out: list[Waiver] = []
+    if not path.exists():
+        return out
+    for n, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        body, _, reason = line.partition("#")
+        parts = body.split()
+        if len(parts) != 3 or not reason.strip():
+            raise ValueError(f"{path}:{n}: expected '<module> <kind> <regex>  # reason'")
+        out.append(Waiver(parts[0], parts[1], re.compile(parts[2]), reason.strip()))
+    return out
+
+
+def per_module(points: dict[Point, int], synth_only: bool = True,
+               waivers: list[Waiver] | None = None) -> dict[str, ModuleCov]:
     mods: dict[str, ModuleCov] = {}
+    waivers = waivers or []
     for pt, count in points.items():
         if synth_only and not is_synthesisable(pt.file):
             continue
         m = mods.setdefault(pt.module, ModuleCov(pt.module))
         m.files.add(pt.file)
+        if count == 0 and any(w.module == pt.module and w.kind == pt.kind and w.pattern.match(pt.comment)
+                              for w in waivers):
+            m.waived.append(pt)
+            continue
         m.total[pt.kind] += 1
         if count > 0:
             m.hit[pt.kind] += 1
@@ -114,11 +161,11 @@ def _fmt(v: float | None) -> str:
 
 
 def summary_table(mods: dict[str, ModuleCov]) -> list[str]:
-    rows = ["| module | line | toggle | branch | uncovered points |", "|---|---|---|---|---|"]
+    rows = ["| module | line | toggle | branch | uncovered points | waived |", "|---|---|---|---|---|---|"]
     for name in sorted(mods):
         m = mods[name]
         rows.append(f"| {name} | {_fmt(m.pct('line'))} | {_fmt(m.pct('toggle'))} | {_fmt(m.pct('branch'))} "
-                    f"| {len(m.missed)} |")
+                    f"| {len(m.missed)} | {len(m.waived)} |")
     return rows
 
 
@@ -167,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no coverage files under {args.dir} (run a regression with COVERAGE=1)", file=sys.stderr)
         return 2
     points = merge(files)
-    mods = per_module(points)
+    mods = per_module(points, waivers=load_waivers())
     print(f"{len(files)} coverage files merged")
     print("\n".join(summary_table(mods)))
     print(f"annotated sources: {write_html(points, Path(args.html))}")
