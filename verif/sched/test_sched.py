@@ -455,6 +455,19 @@ async def regs_access(dut):
         assert await tb.rd(reg) == v
     assert int(dut.token_in_o.value) == await tb.rd(REG_TOKEN_IN)
     assert int(dut.position_o.value) == await tb.rd(REG_POSITION)
+    # every bit of every writable register both ways, read back through the read mux
+    for pattern in (0xFFFF_FFFF, 0, 0x5555_5555, 0xAAAA_AAAA, 0):
+        for reg, port in ((REG_TOKEN_IN, dut.token_in_o), (REG_POSITION, dut.position_o),
+                          (REG_PROG_BASE, None), (REG_WATCHDOG, None)):
+            await tb.wr(reg, pattern)
+            assert await tb.rd(reg) == pattern, f"{reg:#x} <- {pattern:#x}"
+            if port is not None:
+                assert int(port.value) == pattern
+        for val in (pattern, pattern ^ 0xFFFF_FFFF):
+            dut.token_out_i.value = val
+            dut.token_logit_i.value = val
+            await RisingEdge(dut.clk_i)
+            assert await tb.rd(REG_TOKEN_OUT) == val and await tb.rd(REG_LOGIT) == val
     dut.token_out_i.value = 12345
     dut.token_logit_i.value = 0xFFFF_FF80
     await RisingEdge(dut.clk_i)
@@ -660,6 +673,10 @@ async def errors(dut):
         ("bad_operand", [_w(isa.Ring(op=1)) | 2 << 32, end], D, Err.BAD_OPERAND, 0),
         ("bad_operand", [_w(isa.Argmax(count=1)) & ~(0xFFFF << 80), end], D, Err.BAD_OPERAND, 0),
     ]
+    # every reserved bit of every opcode at once (each reserved field of the decoder sees 0 -> 1 -> 0)
+    cases += [("reserved_bits", [nop, int(op) | (int(isa.OP_UNIT[op]) << 8 if op in isa.OP_UNIT else 0)
+                                    | isa.reserved_mask(op), end], D,
+               Err.RESERVED_BITS, 1) for op in isa.Op]
     if nu < 8:
         cases += [
             ("bad_unit", [_w(isa.Ext(ext_unit=nu, payload=1)), end], D, Err.BAD_UNIT, 0),
