@@ -150,6 +150,9 @@ module ll_axi_mem_sim #(
     end
   endtask
 
+  // Files are read ChunkBeats beats per $fread; a whole zero beat that was never written is skipped
+  // (it reads as zero anyway), so zero-filled regions of an image cost neither time nor memory.
+  localparam int unsigned ChunkBeats = 256;
   task automatic load_file(string fname, longint unsigned base);
     int fd;
     int n;
@@ -157,7 +160,8 @@ module ll_axi_mem_sim #(
     idx_t idx;
     beat_t raw;
     strb_t strb;
-    logic [7:0] chunk [BeatBytes];
+    int unsigned nb;
+    logic [7:0] chunk [BeatBytes * ChunkBeats];
     fd = $fopen(fname, "rb");
     if (fd == 0) $fatal(1, "%s: cannot open load file '%s'", Name, fname);
     if (base % BeatBytesL != 0) begin
@@ -173,17 +177,20 @@ module ll_axi_mem_sim #(
     end
     idx = base / BeatBytesL;
     for (longint unsigned done = 0; done < size; done += longint'(n)) begin
-      n = $fread(chunk, fd);  // chunk[k] = file byte k of this beat
+      n = $fread(chunk, fd);  // chunk[k] = byte k of this chunk (fewer at the end of the file)
       if (n <= 0) $fatal(1, "%s: read error in '%s' at byte %0d", Name, fname, done);
-      for (int unsigned k = 0; k < BeatBytes; k++) raw[8*k +: 8] = chunk[k];  // little-endian
-      if (n == int'(BeatBytes)) begin
-        mem_q[idx] = raw;
-      end else begin
-        strb = '0;
-        for (int k = 0; k < n; k++) strb[k] = 1'b1;
-        mem_write(idx, raw, strb);
+      nb = (int'(n) + BeatBytes - 1) / BeatBytes;
+      for (int unsigned b = 0; b < nb; b++) begin
+        for (int unsigned k = 0; k < BeatBytes; k++) raw[8*k +: 8] = chunk[b * BeatBytes + k];
+        if (int'((b + 1) * BeatBytes) <= n) begin
+          if (raw != '0 || mem_q.exists(idx)) mem_q[idx] = raw;
+        end else begin
+          strb = '0;
+          for (int k = 0; k < n - int'(b * BeatBytes); k++) strb[k] = 1'b1;
+          mem_write(idx, raw, strb);
+        end
+        idx++;
       end
-      idx++;
     end
     $fclose(fd);
     $display("%s: loaded %0d bytes from '%s' at 0x%0h", Name, size, fname, base);

@@ -45,7 +45,11 @@ def rng_for(name: str) -> random.Random:
 
 
 def image_bytes(name: str, size: int) -> bytes:
-    return random.Random(f"image-{name}-{size}").randbytes(size)
+    """Random bytes with runs of whole zero beats (the loader skips never-written zero beats)."""
+    data = bytearray(random.Random(f"image-{name}-{size}").randbytes(size))
+    for start in range(2 * BEAT, size - 4 * BEAT, 37 * BEAT):
+        data[start:start + 4 * BEAT] = bytes(4 * BEAT)
+    return bytes(data)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -357,7 +361,11 @@ async def runtime_load(dut):
     _, base, size = RELOAD_SPEC
     r = await tb.axi.read(base, size)
     assert r.data == image_bytes(RELOAD_SPEC[0], size)
-    new = rng_for("reload").randbytes(size)
+    # the new content has whole zero beats where the old one had data (the loader skips zero beats
+    # only where nothing was written: these must overwrite) and data in a zero beat's place
+    new = bytearray(rng_for("reload").randbytes(size))
+    new[12 * BEAT:15 * BEAT] = bytes(3 * BEAT)
+    new = bytes(new)
     write_image(path, new)
     await tb.pulse(dut.load_req)
     r = await tb.axi.read(base, size)
