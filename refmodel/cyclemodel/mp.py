@@ -15,6 +15,15 @@ Measured cycles run from the cycle in which start_i is high to the cycle in whic
 the tests assert them against this model within TOLERANCE_CYCLES (unstalled memory, no
 back-pressure); so far they agree exactly for every shape, latency and configuration tested.
 
+Two-phase start (weight prefetch): the weights stream from start_i, the pops wait for go_i. With go_i
+seen `go_delay` cycles after start_i (sampled at the end of cycle go_delay; 0 = with the start), the
+first pop is in cycle max(3 + L, go_delay + 1): a late go hides the memory latency and the FIFO fill.
+Before go each port requests at most P = PrefetchBeats beats (default 2 x BurstLen = 32) and resumes
+requesting in the cycle after go, its next data arriving L + 2 cycles later; the P buffered beats cover
+that refill when P >= L + 2, otherwise the pops pause for the difference. `cycles(..., go_delay=g)` is
+the one-phase figure with the fill part `3 + L` replaced by `max(3 + L, g + 1)`, plus that pause
+`max(0, g + 3 + L - max(3 + L, g + 1) - P)` (for matrices longer than P beats per port).
+
 Ideal memory here means either testbench memory model (verif/mp/mp_axi_rd_mem_sim.sv, or
 rtl/sim/ll_axi_mem_sim.sv with stalls off): an address accepted in cycle c has its first data beat
 in cycle c + mem_latency (mem_latency >= 2 for the former, >= 1 for the latter), and bursts follow
@@ -51,10 +60,59 @@ def beats_per_port(rows: int, d_in: int, num_pe: int = 8, lanes: int = 32) -> in
     return -(-rows_pp // g) + rows_pp * din_beats
 
 
+def first_pop(mem_latency: int, go_delay: int = 0) -> int:
+    """Cycle (start_i in cycle 0) of the first pop: the first R beat written, and go_i seen."""
+    return max(FILL_BREAKDOWN["start -> first address accepted"] + mem_latency
+               + FILL_BREAKDOWN["first R beat -> first pop (prefetch FIFO write)"], go_delay + 1)
+
+
+#: ll_mp PrefetchBeats default (2 x BurstLen): beats per port requested before go
+PREFETCH_BEATS = 32
+BURST_LEN = 16
+BEAT_BYTES = 32
+
+
+def prefetch_bursts(addr: int, beats: int, hold: int = PREFETCH_BEATS, burst: int = BURST_LEN,
+                    beat_bytes: int = BEAT_BYTES) -> list[int]:
+    """Burst lengths a read port (ll_mp_rd_port) requests before go for a stream of `beats` beats at
+    byte address `addr`: bursts of up to `burst` beats that never cross a 4 KiB boundary, each issued
+    only while the beats requested so far plus the burst fit in `hold` (a burst is not shortened to fit,
+    so a stream whose first burst is cut at a 4 KiB boundary prefetches fewer than `hold` beats). The
+    kernel's ports pop in lockstep: the smallest sum over the ports is the `prefetch_beats` of
+    `cycles()`."""
+    out, req = [], 0
+    while req < beats:
+        to_4k = (4096 - (addr + req * beat_bytes) % 4096) // beat_bytes
+        blen = min(burst, beats - req, to_4k)
+        if req + blen > hold:
+            break
+        out.append(blen)
+        req += blen
+    return out
+
+
+def prefetch_channel_end(addr: int, beats: int, hold: int = PREFETCH_BEATS) -> int:
+    """Cycle (start_i in cycle 0, memory latency excluded: add L) after the last prefetched R beat on the
+    channel: the port's address requests are accepted in cycles 2, 4, 6, ... (one per two cycles) and
+    the beats return back to back, a burst no earlier than L after its address."""
+    t = FILL_BREAKDOWN["start -> first address accepted"]
+    for k, blen in enumerate(prefetch_bursts(addr, beats, hold)):
+        t = max(t, FILL_BREAKDOWN["start -> first address accepted"] + 2 * k) + blen
+    return t
+
+
 def cycles(rows: int, d_in: int, num_pe: int = 8, lanes: int = 32, mem_latency: int = 32,
-           act_latency: int = 1) -> int:
-    """Expected cycles (start to done) of one matrix with an unstalled memory and output."""
-    return beats_per_port(rows, d_in, num_pe, lanes) + FILL_BASE + mem_latency + act_latency
+           act_latency: int = 1, go_delay: int = 0, prefetch_beats: int = PREFETCH_BEATS) -> int:
+    """Expected cycles (start to done) of one matrix with an unstalled memory and output; go_i
+    `go_delay` cycles after start_i (0: together)."""
+    if go_delay < 0:
+        raise ValueError("go_delay must be >= 0")
+    b = beats_per_port(rows, d_in, num_pe, lanes)
+    fp = first_pop(mem_latency, go_delay)
+    late = fp - first_pop(mem_latency, 0)
+    if b > prefetch_beats:  # the refill requested after go arrives after the buffered beats are used
+        late += max(0, go_delay + 3 + mem_latency - fp - prefetch_beats)
+    return b + FILL_BASE + mem_latency + act_latency + late
 
 
 def weight_bytes(rows: int, d_in: int) -> int:

@@ -60,17 +60,19 @@ def test_attention_grows_with_position():
 
 
 def test_memory_latency_costs_per_matrix():
-    """No weight prefetch yet: every op that reads memory first exposes the latency once on the critical
-    path. tiny-v512, 1 node: 9 matrices (4 per layer + LM head), 2 attention runs, the embedding and
-    the first program fetch = 13 cycles per cycle of latency. GPT-2 medium adds the 49 LayerNorms of
-    d = 1024, whose parameter stream cannot be fully prefetched: 97 + 24 + 1 + 1 + 49 = 172."""
+    """With the MP weight prefetch a matrix exposes the memory latency only when its input is ready by
+    the time it is launched: the MLP's second matrix (launched when the first is done, whose output
+    completes its own input) in every layer. tiny-v512, 1 node: 2 such matrices, 2 attention runs, the
+    embedding and the first program fetch = 6 cycles per cycle of latency (13 without the prefetch).
+    GPT-2 medium adds the 49 LayerNorms of d = 1024, whose parameter stream cannot be fully prefetched:
+    24 + 24 + 1 + 1 + 49 = 99 (172 without the prefetch)."""
     def slope(name, pos):
         cfg = get_config(name)
         return (system.token_cycles(cfg, 1, pos, mem_latency=17).cycles
                 - system.token_cycles(cfg, 1, pos, mem_latency=16).cycles)
 
-    assert slope("tiny-v512", 0) == 13
-    assert slope("gpt2-medium", 639) == 172
+    assert slope("tiny-v512", 0) == 6
+    assert slope("gpt2-medium", 639) == 99
 
 
 @pytest.mark.parametrize("nodes", [1, 2, 4])
@@ -100,3 +102,50 @@ def test_position_dependence_exact():
     for p in (8, 16, 24, 32, 39):
         model = system.token_cycles(cfg, 1, p).cycles - system.token_cycles(cfg, 1, 0).cycles
         assert model == max(meas[p]) - max(meas[0]), f"position {p}"
+
+
+def test_prefetch_against_attention():
+    """The projection's weight prefetch delays the MHA's K/V reads by the rule of docs/performance.md
+    ("MP weight prefetch"): on tiny-v512 8, 18 and 3 cycles per MHA op on 1, 2, 4 nodes, on tiny (2
+    nodes) 18 and 3 (the second projection's prefetch is cut at a 4 KiB boundary), nothing for a GPT-2
+    medium layer (4 or more heads per node)."""
+    from refmodel import isa
+    from refmodel.cyclemodel import mp
+    from refmodel.partition import split_heads
+
+    def delays(name, nodes):
+        cfg = system.measured_config(name)
+        hw = HwConfig(max_ctx=cfg.n_positions, max_heads=max(b - a for a, b in split_heads(cfg.n_head, nodes)))
+        _, progs = system.node_programs(cfg, nodes, hw)
+        prog = progs[0]
+        return [system.mha_prefetch_delay(ins, prog[i + 1], 1, hw, cfg.d_head)
+                for i, ins in enumerate(prog) if ins.OP is isa.Op.MHA]
+
+    assert delays("tiny-v512", 1) == [8, 8]
+    assert delays("tiny-v512", 2) == [18, 18]
+    assert delays("tiny-v512", 4) == [3, 3]
+    assert delays("tiny", 2) == [18, 3]
+    assert set(delays("medium-layer", 4)) == {0}
+    # a port never shortens a burst to fit its prefetch limit
+    assert mp.prefetch_bursts(4096 - 3 * 32, 100) == [3, 16]
+    assert mp.prefetch_bursts(4096 - 17 * 32, 100) == [16, 1]
+    assert mp.prefetch_bursts(0, 100) == [16, 16] and mp.prefetch_bursts(0, 17) == [16, 1]
+
+
+@pytest.mark.parametrize("name,nodes", [("tiny-v512", 1), ("tiny-v512", 4), ("tiny", 2)])
+def test_programs_place_matrices_like_the_compiler(name, nodes):
+    """The model's programs carry the compiler's matrix addresses (their 4 KiB boundaries cut prefetch
+    bursts), computed from the sizes alone."""
+    from refmodel import isa
+    from refmodel.checkpoint import random_weights
+    from refmodel.compiler import compile_model
+    from refmodel.partition import split_heads
+    from refmodel.quantize import quantize
+
+    cfg = system.measured_config(name)
+    hw = HwConfig(max_ctx=cfg.n_positions, max_heads=max(b - a for a, b in split_heads(cfg.n_head, nodes)))
+    img = compile_model(quantize(cfg, random_weights(cfg, 0)), nodes, hw)
+    _, progs = system.node_programs(cfg, nodes, hw)
+    for node, prog in zip(img.nodes, progs):
+        want = [(i.w_base, i.rows, i.din_beats) for i in node.program if i.OP is isa.Op.MP]
+        assert [(i.w_base, i.rows, i.din_beats) for i in prog if i.OP is isa.Op.MP] == want

@@ -16,6 +16,13 @@
 // - Errors (err_o, sticky until the next start): 1 illegal descriptor (nothing is read), 2 SLVERR,
 //   3 DECERR on any port; an AXI error aborts the matrix: in-flight results and the output FIFO are
 //   discarded, the ports drain their outstanding bursts, then done_o pulses.
+// - Two-phase start: start_i launches the matrix and the ports start streaming weights into their
+//   prefetch FIFOs at once; the dot products (activation buffer reads, i.e. the pops) only begin once
+//   go_i has been seen (in the start cycle or any later one). Until then each port requests at most
+//   PrefetchBeats beats (enough to hide the memory latency; the rest of a shared channel's bandwidth is
+//   left to the other masters), then the full FIFO depth. With go_i tied high the kernel behaves as
+//   a one-phase kernel. abort_i (a soft reset request) aborts a busy matrix like an AXI error, without
+//   an error code: ports drained, results discarded, done_o.
 module ll_mp #(
   parameter int unsigned NumPe       = 8,
   parameter int unsigned Lanes       = 32,
@@ -26,6 +33,7 @@ module ll_mp #(
   parameter int unsigned ActLatency  = 1,
   parameter int unsigned ActAddrBits = 10,
   parameter int unsigned RowBits     = 16,
+  parameter int unsigned PrefetchBeats = 2 * BurstLen,   // beats per port requested before go
   localparam int unsigned DataBits   = Lanes * 8,
   localparam int unsigned DinBits    = 13
 ) (
@@ -33,6 +41,8 @@ module ll_mp #(
   input  logic                                 rst_ni,
   // command / descriptor (sampled with start_i)
   input  logic                                 start_i,
+  input  logic                                 go_i,       // the activation vector is complete
+  input  logic                                 abort_i,    // abort a busy matrix (no error code)
   input  logic [NumPe-1:0][AddrBits-1:0]       base_i,
   input  logic [RowBits-1:0]                   rows_i,
   input  logic [DinBits-1:0]                   din_beats_i,
@@ -97,6 +107,7 @@ module ll_mp #(
   logic [BeatCntBits-1:0] nbeats_in;
   logic                   desc_ok;
   logic                   launch;
+  logic                   go_q;           // go_i seen for the current matrix
 
   always_comb begin
     rows_pp_in = RowBits'(({1'b0, rows_i} + (RowBits + 1)'(NumPe - 1)) >> PeLog2);
@@ -134,13 +145,14 @@ module ll_mp #(
   for (genvar p = 0; p < NumPe; p++) begin : g_port
     ll_mp_rd_port #(
       .AddrBits(AddrBits), .DataBits(DataBits), .BurstLen(BurstLen), .FifoDepth(FifoDepth),
-      .BeatCntBits(BeatCntBits)
+      .BeatCntBits(BeatCntBits), .HoldBeats(PrefetchBeats)
     ) u_port (
       .clk_i, .rst_ni,
       .start_i     (launch),
       .base_i      (base_i[p]),
       .nbeats_i    (nbeats_in),
       .flush_i     (flush),
+      .hold_i      (!go_q),
       .idle_o      (port_idle[p]),
       .err_o       (port_err[p]),
       .err_resp_o  (port_resp[p]),
@@ -175,7 +187,7 @@ module ll_mp #(
   assign row_last_beat = !param_next_q && (k_q == din_q - 1'b1);
   assign last_row      = (i_q == rows_pp_q - 1'b1);
   assign any_err       = |port_err;
-  assign pop = (state_q == StRun) && !any_err && (&beat_valid)
+  assign pop = (state_q == StRun) && go_q && !any_err && (&beat_valid)
                && (!row_last_beat || credit_q != '0);
   assign flush = (state_q == StAbort);
 
@@ -206,8 +218,11 @@ module ll_mp #(
       i_q          <= '0;
       rig_q        <= '0;
       credit_q     <= OutCntBits'(OutDepth);
+      go_q         <= 1'b0;
     end else begin
       done_q <= 1'b0;
+      if (launch) go_q <= go_i;
+      else if (go_i) go_q <= 1'b1;
       credit_q <= credit_q - OutCntBits'(pop && row_last_beat) + OutCntBits'(out_hs);
       unique case (state_q)
         StIdle: begin
@@ -232,7 +247,7 @@ module ll_mp #(
           end
         end
         StRun: begin
-          if (any_err) begin
+          if (any_err || abort_i) begin
             state_q <= StAbort;
           end else if (pop) begin
             if (param_next_q) begin
@@ -249,7 +264,9 @@ module ll_mp #(
           end
         end
         StDrain: begin
-          if (!pipe_busy && !out_valid_o && (&port_idle)) begin
+          if (abort_i) begin
+            state_q <= StAbort;
+          end else if (!pipe_busy && !out_valid_o && (&port_idle)) begin
             state_q <= StIdle;
             done_q  <= 1'b1;
           end

@@ -7,6 +7,10 @@
 // beats in flight is FifoDepth minus what the kernel has not consumed yet, which must cover the
 // memory latency (FifoDepth >= latency + BurstLen + a few cycles for full rate).
 //
+// hold_i (the kernel's input is not ready yet) limits the beats requested and not yet consumed to
+// HoldBeats: the prefetch before the kernel starts popping takes no more of a shared memory channel
+// than it needs to hide the memory latency.
+//
 // The first non-OKAY response is reported on err_o (the RRESP code, sticky until the next start).
 // flush_i stops issuing requests and discards the FIFO and every beat still arriving; idle_o goes
 // high once no burst is outstanding, so an aborted matrix never leaves the AXI port mid-burst.
@@ -15,7 +19,8 @@ module ll_mp_rd_port #(
   parameter int unsigned DataBits  = 256,
   parameter int unsigned BurstLen  = 16,
   parameter int unsigned FifoDepth = 128,
-  parameter int unsigned BeatCntBits = 32
+  parameter int unsigned BeatCntBits = 32,
+  parameter int unsigned HoldBeats = FifoDepth
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -24,6 +29,7 @@ module ll_mp_rd_port #(
   input  logic [AddrBits-1:0]    base_i,
   input  logic [BeatCntBits-1:0] nbeats_i,
   input  logic                   flush_i,
+  input  logic                   hold_i,
   output logic                   idle_o,
   output logic                   err_o,
   output logic [1:0]             err_resp_o,
@@ -55,6 +61,7 @@ module ll_mp_rd_port #(
 
   `LL_ASSERT_INIT(BurstLenRange, BurstLen >= 1 && BurstLen <= 256)
   `LL_ASSERT_INIT(FifoHoldsBurst, FifoDepth >= BurstLen)
+  `LL_ASSERT_INIT(HoldBeatsRange, HoldBeats >= BurstLen && HoldBeats <= FifoDepth)
   `LL_ASSERT_INIT(BeatPow2, (1 << SizeLog2) == BeatBytes && BeatBytes <= 4096)
 
   // ---------------------------------------------------------------- request side
@@ -82,8 +89,11 @@ module ll_mp_rd_port #(
     if (BeatCntBits'(to_4k) < blen) blen = BeatCntBits'(to_4k);
   end
 
+  // reserved = FifoDepth - credit_q (requested, not yet popped); under hold_i at most HoldBeats
   assign issue = !arvalid_q && !flushing_q && (remaining_q != '0)
-                 && ({1'b0, credit_q} >= (CreditBits + 1)'(blen));
+                 && ({1'b0, credit_q} >= (CreditBits + 1)'(blen))
+                 && (!hold_i || (CreditBits + 1)'(FifoDepth) - {1'b0, credit_q} + (CreditBits + 1)'(blen)
+                                <= (CreditBits + 1)'(HoldBeats));
   assign ar_hs = arvalid_q && arready_i;
   assign r_hs  = rvalid_i && rready_o;
   assign push  = r_hs && !flushing_q;

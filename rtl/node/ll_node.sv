@@ -546,6 +546,7 @@ module ll_node
     .base_i      (i_lnr.param_base),
     .nbeats_i    (32'(i_lnr.d) >> 2),
     .flush_i     (1'b0),
+    .hold_i      (1'b0),
     .idle_o      (nc_idle),
     .err_o       (p_err_flag),
     .err_resp_o  (p_err_resp),
@@ -627,9 +628,26 @@ module ll_node
     for (int p = 0; p < NumPe; p++) m_base[p] = i_mp.w_base + AddrBits'(p) * i_mp.port_stride;
   end
 
+  // Weight prefetch: the MP is started as soon as its instruction sits in the launch latch and the
+  // kernel is idle, so the weight stream fills the prefetch FIFOs while the input vector is still
+  // being gathered or normalised; the dot products start on data_ready (kick -> go_i). A matrix that
+  // ends early (illegal descriptor, AXI error) holds its done until the kick, so the latch still goes
+  // pend -> active -> done. CLEAR aborts a started matrix (abort_i: ports drained, results dropped).
+  logic m_pre_q;   // the MP was started for the op waiting in the latch, data_ready not yet seen
+  logic m_start;
+  logic m_fin_q, m_err_q;   // the MP's done seen (and its error) until the op's done
+  assign m_start = pend_q[UMp] && !m_pre_q && !m_busy && !m_fin_q && !abort_q;
+  always_ff @(posedge clk_i) begin
+    if (!dp_rst_n || clear) m_pre_q <= 1'b0;
+    else if (kick[UMp] && kick_ok[UMp]) m_pre_q <= 1'b0;
+    else if (m_start) m_pre_q <= 1'b1;
+  end
+
   ll_mp #(.NumPe(NumPe), .Lanes(32), .AddrBits(AddrBits), .ActAddrBits(AbufBits)) u_mp (
     .clk_i, .rst_ni (dp_rst_n),
-    .start_i      (kick[UMp]),
+    .start_i      (m_start),
+    .go_i         (kick[UMp] && kick_ok[UMp]),
+    .abort_i      (abort_q),
     .base_i       (m_base),
     .rows_i       (i_mp.rows),
     .din_beats_i  (i_mp.din_beats),
@@ -668,7 +686,6 @@ module ll_node
     end
   end
   // the op is complete once the MP has finished and its last result has left the packer
-  logic m_fin_q, m_err_q;
   always_ff @(posedge clk_i) begin
     if (!dp_rst_n || clear) begin
       m_fin_q <= 1'b0;
@@ -680,8 +697,8 @@ module ll_node
       m_fin_q <= 1'b0;
     end
   end
-  assign kick_ok[UMp]       = !m_busy && !m_fin_q;
-  assign kdone[UMp]         = m_fin_q && !mk_valid && !m_out_valid;
+  assign kick_ok[UMp]       = m_pre_q || m_start;
+  assign kdone[UMp]         = m_fin_q && active_q[UMp] && !mk_valid && !m_out_valid;
   assign unit_error_k[UMp]    = kdone[UMp] && m_err_q;
   assign unit_err_code[UMp] = 8'(m_err);
   always_ff @(posedge clk_i) begin

@@ -14,6 +14,7 @@ module mp_tb_top #(
   parameter int unsigned ActLatency = 1,
   parameter int unsigned FifoDepth  = 128,
   parameter int unsigned BurstLen   = 16,
+  parameter int unsigned PrefetchBeats = 2 * BurstLen,
   parameter int unsigned MemBeats   = 1 << 15,
   parameter bit          SharedMem  = 1'b1,
   localparam int unsigned DataBits  = Lanes * 8,
@@ -32,6 +33,8 @@ module mp_tb_top #(
   input  logic [NumPe-1:0][31:0]         cfg_err_beat_i,
   // command
   input  logic                           start_i,
+  input  logic                           go_i,         // activations complete (tie high: one phase)
+  input  logic                           abort_i,
   input  logic [NumPe-1:0][AddrBits-1:0] base_i,
   input  logic [RowBits-1:0]             rows_i,
   input  logic [12:0]                    din_beats_i,
@@ -52,7 +55,9 @@ module mp_tb_top #(
   // observation
   output logic [NumPe:0]                 out_info_o,   // {out_last_o, out_mask_o}: one handle
   output logic [31:0]                    cycle_o,
-  output logic [31:0]                    rbeats_o      // R beats accepted on all ports
+  output logic [31:0]                    rbeats_o,     // R beats accepted on all ports
+  output logic [31:0]                    arbursts_o,   // AR handshakes on all ports
+  output logic [31:0]                    actreads_o    // activation buffer reads
 );
 
   logic [NumPe-1:0][AddrBits-1:0] araddr;
@@ -69,11 +74,11 @@ module mp_tb_top #(
 
   ll_mp #(
     .NumPe(NumPe), .Lanes(Lanes), .AddrBits(AddrBits), .BurstLen(BurstLen),
-    .FifoDepth(FifoDepth), .OutDepth(32), .ActLatency(ActLatency), .ActAddrBits(ActAddrBits),
+    .FifoDepth(FifoDepth), .PrefetchBeats(PrefetchBeats), .OutDepth(32), .ActLatency(ActLatency), .ActAddrBits(ActAddrBits),
     .RowBits(RowBits)
   ) u_dut (
     .clk_i, .rst_ni,
-    .start_i, .base_i, .rows_i, .din_beats_i, .mode_i, .gelu_m_i, .gelu_s_i, .act_base_i,
+    .start_i, .go_i, .abort_i, .base_i, .rows_i, .din_beats_i, .mode_i, .gelu_m_i, .gelu_s_i, .act_base_i,
     .busy_o, .done_o, .err_o,
     .act_req_o(act_req), .act_addr_o(act_addr), .act_data_i(act_data),
     .araddr_o(araddr), .arlen_o(arlen), .arsize_o(arsize), .arburst_o(arburst),
@@ -138,11 +143,15 @@ module mp_tb_top #(
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      cycle_o  <= '0;
-      rbeats_o <= '0;
+      cycle_o    <= '0;
+      rbeats_o   <= '0;
+      arbursts_o <= '0;
+      actreads_o <= '0;
     end else begin
-      cycle_o  <= cycle_o + 1;
-      rbeats_o <= rbeats_o + 32'($countones(rvalid & rready));
+      cycle_o    <= cycle_o + 1;
+      rbeats_o   <= rbeats_o + 32'($countones(rvalid & rready));
+      arbursts_o <= arbursts_o + 32'($countones(arvalid & arready));
+      actreads_o <= actreads_o + 32'(act_req);
     end
   end
 

@@ -13,6 +13,11 @@ Each configuration (NumPe, Lanes, ActLatency) is one Verilator build running eve
   weight bandwidth fraction and requires >= 0.95 (and the cycle model).
 * ``errors``: illegal descriptors, SLVERR and DECERR on a port: error code, done, no hang, and the
   kernel works again afterwards.
+* ``late_activations``: go_i (activations complete) N cycles after start_i, with and without stalls:
+  the result equals the go-with-start run, weight bursts are on the AR channel before go, no
+  activation read before go, the prefetch stays within its limit (PrefetchBeats per port), cycles
+  follow the model; abort_i
+  while prefetching (and mid-matrix) drains the ports, and the next matrix is identical.
 * ``coverage``: every functional coverage bin was hit (runs last).
 
 Every value of every output beat is compared with refmodel/intops.py (mp_layout.reference).
@@ -42,7 +47,7 @@ MODULE = "mp"
 COV = "mp.kernel"
 MODES = {intops.MODE_INT8: "int8", intops.MODE_WIDE: "wide", intops.MODE_GELU: "gelu"}
 STALLS = ["none", "latency_jitter", "r_gaps", "ar_stall", "out_backpressure", "reset_mid",
-          "axi_slverr", "axi_decerr", "desc_error"]
+          "axi_slverr", "axi_decerr", "desc_error", "late_go", "abort_prefetch"]
 SHAPES = ["d_out_lt_num_pe", "d_out_not_multiple", "d_out_multiple", "d_in_not_multiple",
           "d_in_multiple", "single_beat_row", "lm_head_rows", "large_4096x1024"]
 MEM_LATENCY = 32  # fixed latency of the "ideal" memory of the bandwidth and cycle-model tests
@@ -138,6 +143,10 @@ def _shift_for(mag: np.ndarray, m: np.ndarray, target_bits: int, rng: np.random.
     return np.clip(s, 0, intops.S_MAX)
 
 
+#: Q.10 input where the integer GELU is most negative (x ~ -0.85, GELU -172): the directed ('gelu', 'sat_lo') case
+GELU_MIN_H = -871
+
+
 def make_matrix(rng: np.random.Generator, rows: int, d_in: int, mode: int, kind: str = "random"
                 ) -> Matrix:
     if kind == "all_min":
@@ -158,7 +167,12 @@ def make_matrix(rng: np.random.Generator, rows: int, d_in: int, mode: int, kind:
         bias = rng.integers(-(1 << 16), 1 << 16, size=rows).astype(np.int32)
     acc0 = intops.matvec_acc(w, x, bias.astype(np.int64))
     mag = np.abs(acc0) + 1
-    if kind == "ties":  # m = 1 and a bias that puts every acc exactly half-way: (2q+1) * 2**(s-1)
+    if kind == "gelu_min":  # m = 1, s = 0 and a bias that puts every h at the GELU minimum (Q.10)
+        m = np.ones(rows, dtype=np.int64)
+        s = np.zeros(rows, dtype=np.int64)
+        h = GELU_MIN_H + rng.integers(-8, 9, size=rows)
+        bias = (h - (acc0 - bias.astype(np.int64))).astype(np.int32)
+    elif kind == "ties":  # m = 1 and a bias that puts every acc exactly half-way: (2q+1) * 2**(s-1)
         m = np.ones(rows, dtype=np.int64)
         s = rng.integers(1, 5, size=rows)
         q = rng.integers(-200, 200, size=rows)
@@ -184,6 +198,8 @@ def make_matrix(rng: np.random.Generator, rows: int, d_in: int, mode: int, kind:
             gs = max(0, gs - 7)
         if kind == "fine":
             gm, gs = int(rng.integers(1 << 13, 1 << 15)), 14
+        if kind == "gelu_min":  # gain 2: the GELU minimum (about -0.17, -172 in Q.10) saturates low
+            gm, gs = 1 << 14, 13
     return Matrix(w=w, x=x, bias=bias, rq=lay.rq_word(m, s), mode=mode, gm=gm, gs=gs)
 
 
@@ -216,6 +232,8 @@ class MpEnv:
         d.rst_ni.value = 0
         d.load_i.value = 0
         d.start_i.value = 0
+        d.go_i.value = 1  # one-phase unless a test delays it
+        d.abort_i.value = 0
         d.out_ready_i.value = 0
         self.set_mem()
         await ClockCycles(d.clk_i, 4)
@@ -334,9 +352,21 @@ class MpEnv:
         await RisingEdge(d.clk_i)
         d.start_i.value = 0
 
+    async def _go_later(self, delay: int) -> None:
+        """Raise go_i in cycle start + delay (delay >= 1; called in cycle start + 1) and record the
+        counters of that cycle (they count the handshakes of the cycles before go)."""
+        d = self.dut
+        for _ in range(delay - 1):
+            await RisingEdge(d.clk_i)
+        d.go_i.value = 1
+        await ReadOnly()
+        self.at_go = dict(cycle=int(d.cycle_o.value) - self.start_cycle, ar=int(d.arbursts_o.value),
+                          r=int(d.rbeats_o.value), act=int(d.actreads_o.value))
+
     async def run(self, mat: Matrix, backpressure=None, max_cycles: int | None = None,
-                  check: bool = True, **launch_kw) -> tuple[list[dict], int, int]:
-        """Launch, collect every output beat, wait for done. Returns (beats, cycles, err)."""
+                  check: bool = True, go_delay: int = 0, **launch_kw) -> tuple[list[dict], int, int]:
+        """Launch, collect every output beat, wait for done. Returns (beats, cycles, err). With
+        go_delay > 0, go_i is low at the start and raised go_delay cycles later (self.at_go)."""
         got: list[dict] = []
         sink = StreamSink(self.dut.clk_i, *self._bus(), backpressure=backpressure,
                           callback=lambda it: got.append(self.decode(it)), rst_n=self.dut.rst_ni,
@@ -346,10 +376,16 @@ class MpEnv:
         # (check=False) record without the stability check.
         mon = StreamMonitor(self.dut.clk_i, *self._bus(), callback=lambda it: None,
                             rst_n=self.dut.rst_ni, name="mp.out", check=check)
+        self.at_start = dict(ar=int(self.dut.arbursts_o.value), r=int(self.dut.rbeats_o.value),
+                             act=int(self.dut.actreads_o.value))
+        self.at_go = None
+        if go_delay:
+            self.dut.go_i.value = 0
         await self.launch(mat, **launch_kw)
+        go_task = cocotb.start_soon(self._go_later(go_delay)) if go_delay else None
         if max_cycles is None:
             max_cycles = 4 * cm.cycles(mat.w.shape[0], mat.w.shape[1], self.num_pe, self.lanes,
-                                       MEM_LATENCY, self.act_latency) + 4000
+                                       MEM_LATENCY, self.act_latency) + 4000 + go_delay
         n = 0
         while True:
             await ReadOnly()
@@ -362,6 +398,9 @@ class MpEnv:
         cycles = int(self.dut.cycle_o.value) - self.start_cycle
         err = int(self.dut.err_o.value)
         await RisingEdge(self.dut.clk_i)
+        if go_task is not None:
+            assert self.at_go is not None, "done before go_i was raised"
+            self.dut.go_i.value = 1
         sink.stop()
         mon.stop()
         self.dut.out_ready_i.value = 0
@@ -414,8 +453,12 @@ async def modes_and_corners(dut):
             (n * 2, 4096, mode, "max_min"),
             (n * 4 + 3, lanes * 2 + 1, mode, "fine"),
         ]
+    # directed: every GELU output saturates low, whatever the seed (the ('gelu', 'sat_lo') bin)
+    cases.append((n + 2, lanes * 2 + 3, intops.MODE_GELU, "gelu_min"))
     for rows, d_in, mode, kind in cases:
         mat = make_matrix(env.rng, rows, d_in, mode, kind)
+        if kind == "gelu_min":
+            assert np.all(mat.expected == intops.INT8_MIN), "directed GELU case does not saturate low"
         await env.load(mat)
         env.set_mem(latency=int(env.rng.integers(2, 40)))
         got, cyc, err = await env.run(mat)
@@ -588,6 +631,90 @@ async def errors(dut):
     env.set_mem(latency=12)
     got, _, err = await env.run(mat)
     assert err == 0 and _same(got, good)
+
+
+@cocotb.test()
+async def late_activations(dut):
+    """Weight prefetch: go_i (the activation vector is complete) N cycles after start_i."""
+    env = MpEnv(dut)
+    await env.start()
+    n, lanes = env.num_pe, env.lanes
+    burst = int(dut.BurstLen.value)
+    pre = int(dut.PrefetchBeats.value)
+    mat = make_matrix(env.rng, n * 40 + 3, lanes * 5 + 2, intops.MODE_GELU)
+    await env.load(mat, base_beats=[int(env.rng.integers(0, 200)) for _ in range(n)],
+                   act_base=int(env.rng.integers(0, 8)))
+    beats = env.desc.beats_per_port
+    assert beats > int(dut.FifoDepth.value), "the matrix must not fit the prefetch FIFOs"
+    lat = 20
+    env.set_mem(latency=lat)
+    ref, ref_cyc, err = await env.run(mat)  # go with the start
+    assert err == 0
+    variants = [(1, dict(latency=lat), None), (5, dict(latency=lat), None), (lat + 10, dict(latency=lat), None),
+                (400, dict(latency=lat), None), (3 * beats, dict(latency=lat), None),
+                (400, dict(latency=pre + 8), None),  # the prefetch cannot cover the refill: pause
+                (150, dict(latency=30, jitter=40, gap_pct=25, arstall_pct=30), "random_40"),
+                (600, dict(latency=12, gap_pct=35), "long_stall")]
+    for delay, mem, bp in variants:
+        env.set_mem(**mem)
+        pat = make_pattern(bp, env.prng) if bp else None
+        got, cyc, err = await env.run(mat, backpressure=pat, go_delay=delay)
+        assert err == 0, f"go after {delay}: error {err}"
+        assert _same(got, ref), f"go after {delay}: result differs from the go-with-start run"
+        g, s0 = env.at_go, env.at_start
+        assert g["cycle"] == delay, f"go raised in cycle {g['cycle']}, expected {delay}"
+        assert g["act"] == s0["act"], f"go after {delay}: activation read before go"
+        ar, r = g["ar"] - s0["ar"], g["r"] - s0["r"]
+        if delay >= 3:  # first address handshake in cycle 2 (unstalled AR)
+            assert ar > 0 or mem.get("arstall_pct"), f"go after {delay}: no weight burst before go"
+        assert r <= n * pre, f"go after {delay}: {r} beats before go, prefetch limit {n} x {pre}"
+        if bp is None:
+            # a port whose prefetch bursts are cut at a 4 KiB boundary prefetches fewer than `pre` beats
+            pref = min(sum(cm.prefetch_bursts(a, beats, pre, burst, lanes)) for a in env.bases)
+            exp = cm.cycles(mat.w.shape[0], mat.w.shape[1], n, lanes, mem["latency"], env.act_latency,
+                            go_delay=delay, prefetch_beats=pref)
+            assert abs(cyc - exp) <= cm.TOLERANCE_CYCLES, f"go after {delay}: cycles {cyc}, model {exp}"
+            if delay >= 400:  # the ports requested up to their prefetch limit and waited
+                assert r >= n * (pre - burst + 1), f"go after {delay}: only {r} beats prefetched"
+        dut._log.info(f"go after {delay}: identical, {ar} bursts / {r} beats before go, {cyc} cycles "
+                      f"(go with start {ref_cyc})")
+    _cov_stall("late_go")
+
+    # abort_i while prefetching (bursts outstanding, AR stalls) and once mid-matrix: done without an
+    # error code, no output, the ports drained, and the next matrix is identical
+    for delay, when in [(10, "prefetch"), (300, "prefetch"), (60, "running")]:
+        env.set_mem(latency=25, gap_pct=20, arstall_pct=20)
+        before = int(dut.rbeats_o.value)
+        got = []
+        sink = StreamSink(dut.clk_i, *env._bus(), callback=lambda it: got.append(it), rst_n=dut.rst_ni)
+        dut.go_i.value = 1 if when == "running" else 0
+        await env.launch(mat)
+        await ClockCycles(dut.clk_i, delay)
+        dut.abort_i.value = 1
+        await RisingEdge(dut.clk_i)
+        dut.abort_i.value = 0
+        for _ in range(2000):
+            await ReadOnly()
+            if dut.done_o.value:
+                break
+            await RisingEdge(dut.clk_i)
+        else:
+            raise AssertionError(f"abort ({when}, {delay}): no done")
+        assert int(dut.err_o.value) == 0, f"abort ({when}): error code {int(dut.err_o.value)}"
+        await RisingEdge(dut.clk_i)
+        sink.stop()
+        dut.go_i.value = 1
+        await ClockCycles(dut.clk_i, 4)
+        await ReadOnly()
+        assert not dut.busy_o.value and not dut.out_valid_o.value
+        assert int(dut.rbeats_o.value) - before < n * beats, f"abort ({when}): the whole matrix was read"
+        if when == "prefetch":
+            assert not got, f"abort before go: {len(got)} output beats"
+        await RisingEdge(dut.clk_i)
+        env.set_mem(latency=lat)
+        again, _, err = await env.run(mat, go_delay=50)
+        assert err == 0 and _same(again, ref), f"matrix after abort ({when}) differs"
+    _cov_stall("abort_prefetch")
 
 
 @cocotb.test()
