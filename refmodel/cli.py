@@ -5,6 +5,7 @@
     looplynx make-checkpoint --config NAME --seed N --out DIR
     looplynx generate --engine {float,ref,rtl} (--checkpoint DIR | --config NAME [--seed N])
                       (--prompt TEXT | --prompt-ids ID...) --tokens N [--nodes N] [--json]
+                      [--dump DIR]   (rtl: every intermediate vector per step, checked exactly)
     looplynx demo
 
 An *engine* has ``reset()`` and ``step(token, pos) -> int`` (the greedy next token id). ``float`` is
@@ -158,8 +159,10 @@ def _stdout_to_stderr():
 
 
 def generate_rtl(config: GPT2Config, weights, source: str, nodes: int, prompt_ids: list[int], n_tokens: int,
-                 tag: str):
-    """Prompt + greedy generation on the simulated accelerator (Verilator, N nodes on a ring)."""
+                 tag: str, dump: str | None = None):
+    """Prompt + greedy generation on the simulated accelerator (Verilator, N nodes on a ring). With
+    `dump` (a folder), the debug dump: every node's intermediate vectors of every step, compared
+    exactly with the instruction-set simulator and the integer reference, one .npz per step."""
     if nodes not in (1, 2, 4, 8):
         raise CliError(f"the simulated system has 1, 2, 4 or 8 nodes, not {nodes}")
     if n_tokens < 1:
@@ -175,7 +178,7 @@ def generate_rtl(config: GPT2Config, weights, source: str, nodes: int, prompt_id
 
     try:
         with _stdout_to_stderr():  # the simulator's own log goes to stderr; stdout stays the result
-            return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag)
+            return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag, dump=dump or False)
     except CompileError as exc:
         raise CliError(f"the model does not fit the accelerator: {exc}") from None
 
@@ -184,7 +187,7 @@ def cmd_generate_rtl(args) -> None:
     config, weights, source = _model(args)
     prompt_ids = _prompt_ids(args, config)
     tag = (f"cli-{args.config}-s{args.seed or 0}" if args.checkpoint is None else "cli-checkpoint") + f"-n{args.nodes}"
-    run = generate_rtl(config, weights, source, args.nodes, prompt_ids, args.tokens, tag)
+    run = generate_rtl(config, weights, source, args.nodes, prompt_ids, args.tokens, tag, args.dump)
     from verif.system.engine import CLOCK_HZ, UNITS, print_run
 
     result = {
@@ -197,19 +200,29 @@ def cmd_generate_rtl(args) -> None:
         "reference_ids": run.expected, "matches_reference": run.outputs == run.expected,
         "sim_cycles_per_s": round(run.sim_cycles_per_s),
     }
+    rep = run.dump
+    if rep is not None:
+        result["dump"] = {"dir": args.dump, "matches": rep.ok, "steps": rep.steps, "vectors": rep.vectors,
+                          "beats": rep.beats, "mismatches": [str(m) for m in rep.mismatches[:20]],
+                          "reference_mismatches": rep.ref_mismatches[:20]}
     if args.json:
         print(json.dumps(result))
-        return
+        return 0 if rep is None or rep.ok else 1
     print(f"engine    : rtl ({args.nodes} simulated node{'s' if args.nodes > 1 else ''}), {source}")
     print(f"prompt    : {result['prompt_text']!r} {run.prompt_ids}")
     print_run(run)
     print(f"generated : {result['text']!r} {run.generated_ids}")
+    if rep is not None:
+        print(rep.summary())
+        print(f"vectors   : {args.dump}/step<i>.npz (keys n<node>/<name>, ref/<name>)")
+    return 0 if rep is None or rep.ok else 1
 
 
-def cmd_generate(args) -> None:
+def cmd_generate(args) -> int:
     if args.engine == "rtl":
-        cmd_generate_rtl(args)
-        return
+        return cmd_generate_rtl(args)
+    if args.dump:
+        raise CliError("--dump needs --engine rtl (the debug dump of the simulated accelerator)")
     config, weights, source = _model(args)
     prompt_ids = _prompt_ids(args, config)
     engine = build_engine(args.engine, config, weights, args.nodes)
@@ -311,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokens", type=_nonneg_int, default=8, metavar="N", help="tokens to generate")
     p.add_argument("--nodes", type=_nonneg_int, default=1, metavar="N", help="ring nodes (ref, rtl)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--dump", metavar="DIR", help="rtl: write every node's intermediate vectors per step "
+                   "(DIR/step<i>.npz), compare them exactly with the ISS and the integer reference; "
+                   "exit status 1 if any differs")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("demo", help="generate from the bundled tiny model with each engine")
@@ -323,13 +339,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``looplynx`` command; returns the exit status (2 on any usage error)."""
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        rc = args.func(args)
     except (ValueError, OSError) as exc:
         # CliError, ConfigError, CheckpointError, TokenizerError and file errors: one line, no trace.
         message = " ".join(str(exc).split())
         print(f"looplynx {args.command}: error: {message}", file=sys.stderr)
         return 2
-    return 0
+    return rc if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,17 @@ class IssError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class AbufWrite:
+    """One activation-buffer write of the ISS: the instruction (index in the node's program) and unit
+    that produced it, the first beat address and the bytes (whole beats)."""
+
+    pc: int
+    unit: int  # isa.Unit
+    beat: int
+    data: bytes
+
+
 @dataclass
 class _Collective:
     kind: int  # isa.RingOp
@@ -33,6 +44,7 @@ class _Collective:
     length: int = 0
     data: bytearray = field(default_factory=bytearray)
     pair: tuple[int, int] | None = None
+    pc: int = 0  # index of the RING instruction in the node's program
 
     @property
     def contributed(self) -> bool:
@@ -60,6 +72,8 @@ class _Node:
         self.outbox = bytearray()  # own beats produced for the ring, not yet taken by a gather
         self.pair_box: tuple[int, int] | None = None
         self.done = False
+        # activation-buffer writes of the current step, (pc, unit, beat, bytes), when recording
+        self.log: list[AbufWrite] | None = None
 
     # ---- buffer helpers
     def abuf_read(self, beat: int, nbytes: int) -> bytes:
@@ -68,16 +82,19 @@ class _Node:
             raise IssError(f"node {self.idx}: activation buffer read beyond its {len(self.abuf) // BEAT} beats")
         return bytes(self.abuf[a : a + nbytes])
 
-    def abuf_write(self, beat: int, data: bytes) -> None:
+    def abuf_write(self, beat: int, data: bytes, pc: int | None = None, unit: int | None = None) -> None:
         a = beat * BEAT
         if a + len(data) > len(self.abuf):
             raise IssError(f"node {self.idx}: activation buffer write beyond its {len(self.abuf) // BEAT} beats")
         self.abuf[a : a + len(data)] = data
+        if self.log is not None:
+            self.log.append(AbufWrite(self.pc if pc is None else pc, int(unit), beat, bytes(data)))
 
     def mem(self, ch: int, addr: int, nbytes: int) -> bytes:
-        if addr + nbytes > len(self.ch[ch]):
-            raise IssError(f"node {self.idx}: read of channel {ch} at {addr:#x} beyond its image")
-        return bytes(self.ch[ch][addr : addr + nbytes])
+        off = addr - self.img.mem_base  # the image starts at the node's memory base
+        if off < 0 or off + nbytes > len(self.ch[ch]):
+            raise IssError(f"node {self.idx}: read of channel {ch} at {addr:#x} outside its image")
+        return bytes(self.ch[ch][off : off + nbytes])
 
     def feed(self) -> None:
         """Move waiting own beats / the argmax pair into the open ring operation."""
@@ -92,11 +109,11 @@ class _Node:
             c.pair, self.pair_box = self.pair_box, None
 
     # ---- output routing
-    def route(self, sel: int, values: np.ndarray, wide: bool, out_addr: int) -> None:
+    def route(self, sel: int, values: np.ndarray, wide: bool, out_addr: int, unit: int) -> None:
         data = (values.astype("<i4") if wide else values.astype(np.int8)).tobytes()
         pad = (-len(data)) % BEAT
         if sel == isa.OutSel.BUF:
-            self.abuf_write(out_addr, data + bytes(pad))
+            self.abuf_write(out_addr, data + bytes(pad), unit=unit)
         elif sel == isa.OutSel.RING:
             # the router takes the node's own beats once a gather is open (until then they wait)
             self.outbox.extend(data + bytes(pad))
@@ -130,7 +147,7 @@ class _Node:
             mt, st = rq_split(rq_t)
             mp_, sp = rq_split(rq_p)
             res = io.embed(wte, int(mt[0]), int(st[0]), wpe, int(mp_[0]), int(sp[0]))
-            self.abuf_write(ins.out_addr, res.astype("<i4").tobytes())
+            self.abuf_write(ins.out_addr, res.astype("<i4").tobytes(), unit=isa.Unit.EMBED)
         elif op == isa.Op.LNR:
             mode = isa.LnrMode(ins.mode)
             if mode in (isa.LnrMode.ADD_LN, isa.LnrMode.ADD, isa.LnrMode.LOAD_LN, isa.LnrMode.LOAD):
@@ -146,7 +163,7 @@ class _Node:
                 b = (w & np.uint64((1 << 48) - 1)).astype(np.int64)
                 b = np.where(b >= 1 << 47, b - (1 << 48), b)
                 y = io.layernorm_int(self.res, g, b, ins.shift)
-                self.abuf_write(ins.out_addr, y.astype(np.int8).tobytes())
+                self.abuf_write(ins.out_addr, y.astype(np.int8).tobytes(), unit=isa.Unit.LNR)
         elif op == isa.Op.MP:
             desc = MpDescriptor(rows=ins.rows, d_in=ins.din_beats * BEAT, num_pe=self.hw.num_pe, lanes=self.hw.lanes)
             images = [self.mem(p, ins.w_base + p * ins.port_stride, desc.bytes_per_port) for p in range(self.hw.num_pe)]
@@ -154,7 +171,7 @@ class _Node:
             x = np.frombuffer(self.abuf_read(ins.act_addr, ins.din_beats * BEAT), dtype=np.int8)
             m, s = rq_split(rq)
             y = io.mp_epilogue(io.matvec_acc(w, x, bias.astype(np.int64)), ins.mode, m, s, ins.gelu_m, ins.gelu_s)
-            self.route(ins.out_sel, np.asarray(y), ins.mode == isa.MpMode.WIDE, ins.out_addr)
+            self.route(ins.out_sel, np.asarray(y), ins.mode == isa.MpMode.WIDE, ins.out_addr, isa.Unit.MP)
         elif op == isa.Op.MHA:
             kv = self.img.kv
             if kv is None or ins.heads != kv.heads:
@@ -166,6 +183,7 @@ class _Node:
             for h in range(nh):
                 for kind in (0, 1):
                     port, a = kv.addr(ins.kv_base, h, kind, self.pos)
+                    a -= self.img.mem_base
                     self.ch[port][a : a + dh] = qkv[h, 1 + kind].tobytes()
                 kk = np.zeros((self.pos + 1, dh), dtype=np.int8)
                 vv = np.zeros_like(kk)
@@ -175,14 +193,15 @@ class _Node:
                         dst[t] = np.frombuffer(self.mem(port, a, dh), dtype=np.int8)
                 ctx.append(io.attention_head(qkv[h, 0], kk, vv, ins.sm_m, ins.sm_s, ins.out_m,
                                              ins.out_s))
-            self.route(ins.out_sel, np.concatenate(ctx), False, ins.ctx_addr)
+            self.route(ins.out_sel, np.concatenate(ctx), False, ins.ctx_addr, isa.Unit.MHA)
         elif op == isa.Op.RING:
             if self.coll is not None:
                 raise IssError(f"node {self.idx}: ring op issued while another is incomplete")
             if ins.op == isa.RingOp.GATHER:
-                self.coll = _Collective(isa.RingOp.GATHER, ins.dst_addr, ins.vec_beats, ins.start, ins.len)
+                self.coll = _Collective(isa.RingOp.GATHER, ins.dst_addr, ins.vec_beats, ins.start, ins.len,
+                                        pc=self.pc)
             elif ins.op == isa.RingOp.ARGMAX:
-                self.coll = _Collective(isa.RingOp.ARGMAX)
+                self.coll = _Collective(isa.RingOp.ARGMAX, pc=self.pc)
             else:
                 raise IssError(f"node {self.idx}: illegal ring op {ins.op}")
             self.feed()
@@ -197,12 +216,17 @@ class _Node:
 
 
 class SystemIss:
-    """All nodes of a compiled system; `step(token, pos)` runs one token step, returns the next token."""
+    """All nodes of a compiled system; `step(token, pos)` runs one token step, returns the next token.
 
-    def __init__(self, sysimg: SystemImage):
+    With `record`, every step also leaves `writes[node]`: the node's activation-buffer writes of that
+    step in execution order (`AbufWrite`), the expected contents of the RTL's debug dump."""
+
+    def __init__(self, sysimg: SystemImage, record: bool = False):
         self.sys = sysimg
         self.nodes = [_Node(sysimg, i) for i in range(len(sysimg.nodes))]
         self.programs = [isa.disassemble_to_instrs(n.program_bytes()) for n in sysimg.nodes]
+        self.record = record
+        self.writes: list[list[AbufWrite]] = [[] for _ in self.nodes]
 
     def _complete(self) -> bool:
         colls = [n.coll for n in self.nodes]
@@ -223,7 +247,7 @@ class SystemIss:
             if np.any(covered != 1):
                 raise IssError(f"gather slices do not cover the {vec}-beat vector exactly once")
             for n, c in zip(self.nodes, colls):
-                n.abuf_write(c.dst, bytes(full))
+                n.abuf_write(c.dst, bytes(full), pc=c.pc, unit=isa.Unit.RING)
         else:
             best = colls[0].pair
             for c in colls[1:]:
@@ -237,6 +261,8 @@ class SystemIss:
     def step(self, token: int, pos: int) -> int:
         for n, prog in zip(self.nodes, self.programs):
             n.token, n.pos, n.pc, n.done, n.token_out = token, pos, 0, False, None
+            n.log = [] if self.record else None
+        self.writes = [n.log if n.log is not None else [] for n in self.nodes]
         while not all(n.done for n in self.nodes):
             progress = False
             for n, prog in zip(self.nodes, self.programs):

@@ -104,6 +104,8 @@ def test_generate_fills_the_context_exactly(capsys):
     (["generate", "--engine", "float", "--nodes", "2", "--config", "tiny-v512", "--prompt-ids", "1"],
      "--nodes applies to the ref and rtl engines"),
     (["generate", "--checkpoint", "x", "--seed", "1", "--prompt-ids", "1"], "--seed applies to --config"),
+    (["generate", "--engine", "ref", "--config", "tiny-v512", "--prompt-ids", "1", "--dump", "d"],
+     "--dump needs --engine rtl"),
     (["detokenize", "50257"], "outside the GPT-2 vocabulary"),
     (["make-checkpoint", "--config", "huge", "--out", "x"], "unknown config 'huge'"),
 ])
