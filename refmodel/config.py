@@ -156,6 +156,8 @@ PRESETS: dict[str, GPT2Config] = {
     "tiny-v512": GPT2Config(n_layer=2, n_embd=128, n_head=2, n_positions=64, vocab_size=512),
     # More layers and a 256-token context, so KV-cache walks cross memory block boundaries.
     "tiny-deep": GPT2Config(n_layer=4, n_embd=128, n_head=2, n_positions=256, vocab_size=512),
+    # Eight heads of 64 (the attention kernel's HeadDim): one head per node on an 8-node ring.
+    "tiny-h8": GPT2Config(n_layer=2, n_embd=512, n_head=8, n_positions=64, vocab_size=512),
     # The real model shapes.
     "gpt2": GPT2Config(n_layer=12, n_embd=768, n_head=12, n_positions=1024, vocab_size=50257),
     "gpt2-medium": GPT2Config(n_layer=24, n_embd=1024, n_head=16, n_positions=1024, vocab_size=50257),

@@ -86,6 +86,8 @@ class SimResult:
     failed: list[str] = field(default_factory=list)
     sim_exit_code: int = 0
     reproduce: str = ""
+    build_s: float = 0.0  # wall time of the Verilator build step (a few seconds when up to date)
+    total_s: float = 0.0  # build + simulation wall time
 
     @property
     def ok(self) -> bool:
@@ -225,6 +227,9 @@ def _pytest_testname() -> str:
 def reproduce_command(module: str, seed: int, testcases: Sequence[str] = ()) -> str:
     """The command lines that re-run one failure alone, with its seed and waves on."""
     nodeid = _pytest_nodeid()
+    rnd = os.environ.get("SEED_ROUND")
+    if nodeid and rnd:  # a seed round (verif/conftest.py): re-run as the plain test with that round's SEED
+        nodeid = re.sub(rf"\[seed{rnd}\]$|(?<=[\[-])seed{rnd}-|-seed{rnd}(?=[\]-])", "", nodeid)
     lines = []
     if nodeid:
         env = f"SEED={seed} WAVES=1"
@@ -489,7 +494,8 @@ def run_sim(
     if not passed and not failed:
         failed.append("<no cocotb test ran>")
     result = SimResult(seed=seed, build_dir=build_dir, test_dir=test_dir, results_xml=results_xml,
-                       log_file=log_file, passed=passed, failed=failed, sim_exit_code=sim_exit)
+                       log_file=log_file, passed=passed, failed=failed, sim_exit_code=sim_exit,
+                       build_s=t_build, total_s=t_total)
     result.reproduce = reproduce_command(module, seed, [t for t in failed if not t.startswith("<")])
 
     # show the simulator output (pytest captures it and shows it on failure)

@@ -39,6 +39,15 @@ module ll_system_tb #(
   input  logic                mem_err_en_i,
   input  logic [31:0]         mem_err_addr_i,
   input  logic [7:0]          mem_err_node_i,
+  // ring link fault injection (ring_link_tap on every link; kind 0 = plain wires, docs/node.md)
+  input  logic [1:0]          link_fault_kind_i,   // 0 none, 1 corrupt, 2 drop, 3 duplicate
+  input  logic [2:0]          link_fault_link_i,   // link i: node i -> node (i + 1) mod N
+  input  logic [31:0]         link_fault_beat_i,   // beat index on that link since reset
+  input  logic [8:0]          link_fault_bit_i,    // corrupt: bit of {side, last, data}
+  output logic [NumNodes-1:0] link_fault_done_o,
+  output logic [NumNodes-1:0][ring_pkg::NodeIdWidth-1:0] link_fault_src_o,
+  output logic [NumNodes-1:0][ring_pkg::IdxWidth-1:0]    link_fault_seq_o,
+  output logic [NumNodes-1:0][31:0]                      link_beats_o,
   // status
   output logic [NumNodes-1:0] done_o,
   output logic [NumNodes-1:0] error_o,
@@ -85,10 +94,10 @@ module ll_system_tb #(
     end
   end
 
-  // ---- ring links: node i -> node (i + 1) mod N
-  logic [NumNodes-1:0]                 r_valid, r_ready, r_last;
-  logic [NumNodes-1:0][DataBits-1:0]   r_data;
-  ring_pkg::ring_side_t [NumNodes-1:0] r_side;
+  // ---- ring links: node i -> (r_*[i]) -> ring_link_tap -> (l_*[i]) -> node (i + 1) mod N
+  logic [NumNodes-1:0]                 r_valid, r_ready, r_last, l_valid, l_ready, l_last;
+  logic [NumNodes-1:0][DataBits-1:0]   r_data, l_data;
+  ring_pkg::ring_side_t [NumNodes-1:0] r_side, l_side;
 
   function automatic string digit(int unsigned d);
     case (d)
@@ -140,20 +149,49 @@ module ll_system_tb #(
       .m_axi_wdata_o (wdata), .m_axi_wstrb_o (wstrb), .m_axi_wlast_o (wlast),
       .m_axi_wvalid_o (wvalid), .m_axi_wready_i (wready),
       .m_axi_bresp_i (bresp), .m_axi_bvalid_i (bvalid), .m_axi_bready_o (bready),
-      .ring_in_valid_i  (r_valid[Prev]),
-      .ring_in_ready_o  (r_ready[Prev]),
-      .ring_in_data_i   (r_data[Prev]),
-      .ring_in_last_i   (r_last[Prev]),
-      .ring_in_side_i   (r_side[Prev]),
+      .ring_in_valid_i  (l_valid[Prev]),
+      .ring_in_ready_o  (l_ready[Prev]),
+      .ring_in_data_i   (l_data[Prev]),
+      .ring_in_last_i   (l_last[Prev]),
+      .ring_in_side_i   (l_side[Prev]),
       .ring_out_valid_o (r_valid[i]),
       .ring_out_ready_i (r_ready[i]),
       .ring_out_data_o  (r_data[i]),
       .ring_out_last_o  (r_last[i]),
       .ring_out_side_o  (r_side[i])
     );
+    // link i (this node's ring_out): pure wires unless a fault is armed on it
+    ring_link_tap u_link (
+      .clk_i, .rst_ni,
+      .in_valid_i  (r_valid[i]), .in_ready_o  (r_ready[i]), .in_data_i  (r_data[i]),
+      .in_last_i   (r_last[i]),  .in_side_i   (r_side[i]),
+      .out_valid_o (l_valid[i]), .out_ready_i (l_ready[i]), .out_data_o (l_data[i]),
+      .out_last_o  (l_last[i]),  .out_side_o  (l_side[i]),
+      .fault_kind_i (link_fault_link_i == 3'(i) ? link_fault_kind_i : 2'd0),
+      .fault_beat_i (link_fault_beat_i),
+      .fault_bit_i  (link_fault_bit_i),
+      .fault_done_o (link_fault_done_o[i]),
+      .fault_src_o  (link_fault_src_o[i]),
+      .fault_seq_o  (link_fault_seq_o[i]),
+      .beats_o      (link_beats_o[i])
+    );
     assign done_o[i]  = u_node.sched_done;
     assign error_o[i] = u_node.sched_error;
     assign busy_o[i]  = u_node.sched_busy;
+
+    // debug dump of every activation-buffer write (+dump=<path>; nothing without it), docs/node.md
+    ll_abuf_mon #(.Node(i), .AbufBits($clog2(AbufDepth))) u_abuf_mon (
+      .clk_i, .rst_ni,
+      .start_i       (u_node.sched_start),
+      .position_i    (u_node.position),
+      .cycles_i      (u_node.cycles),
+      .launch_fire_i (u_node.launch_valid & u_node.launch_ready),
+      .ir_pc_i       (u_node.u_sched.ir_pc_q),
+      .w_valid_i     (u_node.w_valid),
+      .w_ready_i     (u_node.w_ready),
+      .w_addr_i      (u_node.w_addr),
+      .w_data_i      (u_node.w_data)
+    );
 
     for (genvar p = 0; p < NumPe; p++) begin : g_mem
       ll_axi_mem_sim #(.Name({"n", digit(i), "c", digit(p)}), .MemBytes(64'd1 << 31)) u_mem (
