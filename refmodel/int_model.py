@@ -31,6 +31,17 @@ class IntGPT2:
         self.v_cache[...] = 0
         self.next_pos = 0
 
+    def preload_kv(self, k: np.ndarray, v: np.ndarray) -> None:
+        """Start at position T with K/V rows 0..T-1 given (int8 [n_layer, n_head, T, d_head]), as if
+        T tokens had been run (refmodel.preload); the next step must be at position T."""
+        from .preload import check_kv
+
+        t_len = check_kv(self.qm.config, k, v)
+        self.reset()
+        self.k_cache[:, :, :t_len] = k
+        self.v_cache[:, :, :t_len] = v
+        self.next_pos = t_len
+
     def _check(self, token: int, pos: int) -> None:
         c = self.qm.config
         if not 0 <= token < c.vocab_size:

@@ -74,6 +74,18 @@ class ParallelIntGPT2:
             n.v_cache[...] = 0
         self.next_pos = 0
 
+    def preload_kv(self, k: np.ndarray, v: np.ndarray) -> None:
+        """Start at position T with K/V rows 0..T-1 of the whole model given (int8 [n_layer, n_head, T,
+        d_head]); every node keeps its own heads' rows (refmodel.preload)."""
+        from .preload import check_kv
+
+        t_len = check_kv(self.qm.config, k, v)
+        self.reset()
+        for n in self.nodes:
+            n.k_cache[:, :, :t_len] = k[:, n.h0:n.h1]
+            n.v_cache[:, :, :t_len] = v[:, n.h0:n.h1]
+        self.next_pos = t_len
+
     def step_logits(self, token: int, pos: int, dump: dict | None = None) -> tuple[list[np.ndarray], int]:
         qm, c = self.qm, self.qm.config
         if pos != self.next_pos or pos >= c.n_positions or not 0 <= token < c.vocab_size:

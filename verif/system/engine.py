@@ -21,6 +21,12 @@ CLOCK_HZ = 285e6  # the modelled clock (the paper's)
 # The system model is one large C++ file: compiling it without optimisation is several times faster
 # and the short token runs of the tests do not need the faster simulation.
 SYSTEM_MAKE = {"OPT_FAST": "-O0"}
+#: The long GPT-2-shape runs (verif/system/test_gpt2.py): the per-cycle model code at -O2, in files split
+#: by Verilator (SYSTEM_SPLIT_LONG) so that the tens of MB of one-time initialisation code stay at -O0
+#: (one file would be compiled whole at OPT_FAST). Measured in docs/performance.md ("Simulation speed"):
+#: the build takes longer, a million-cycle token simulates several times faster.
+SYSTEM_MAKE_LONG = {"OPT_FAST": "-O2", "OPT_SLOW": "-O0"}
+SYSTEM_SPLIT_LONG = ["--output-split", "20000"]
 
 @dataclass
 class SystemRun:
@@ -31,6 +37,9 @@ class SystemRun:
     busy: list[dict]  # per step: node 0 busy cycles per unit
     expected: list[int] = field(default_factory=list)  # the integer reference, per step
     wall_s: list[float] = field(default_factory=list)  # simulation wall time per step
+    build_s: float = 0.0  # Verilator build wall time of this run (near 0 when the build was up to date)
+    sim_s: float = 0.0  # simulator wall time: image load + every step
+    dump: object = None  # with run_system(dump=...): the debug dump's verif.system.dump.DumpReport
 
     @property
     def sim_cycles_per_s(self) -> float:
@@ -40,28 +49,46 @@ class SystemRun:
     def ms(self, step: int) -> float:
         return max(self.cycles[step]) / CLOCK_HZ * 1e3
 
-def _hw_for(cfg, nodes: int):
+def _hw_for(cfg, nodes: int, mem_base: tuple = ()):
     from refmodel.compiler import HwConfig
     from refmodel.partition import split_heads
 
     heads = max(max(b - a for a, b in split_heads(cfg.n_head, nodes)), 1)
-    return HwConfig(max_ctx=cfg.n_positions, max_heads=heads, abuf_beats=512), heads
+    return HwConfig(max_ctx=cfg.n_positions, max_heads=heads, abuf_beats=512, mem_base=tuple(mem_base)), heads
 
-def run_system(config, weights: dict, nodes: int, prompt_ids: list[int], n_tokens: int, *, tag: str,
+def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], n_tokens: int, *, tag: str,
                mem_latency: int = 16, mem_stall: int = 0, reference: bool = True,
-               max_cycles: int = 2_000_000) -> SystemRun:
+               max_cycles: int = 2_000_000, start_pos: int = 0, kv_seed: int = 0, qmodel=None,
+               make_overrides: dict | None = None, watchdog: int = 200_000,
+               dump: bool | str | Path = False, mem_base: tuple = ()) -> SystemRun:
     """Run prompt + greedy generation on the simulated system; `reference` also computes the integer
-    reference tokens (`expected`) and makes the testbench assert them step by step."""
+    reference tokens (`expected`) and makes the testbench assert them step by step.
+
+    `start_pos` > 0 starts the prompt at that position with the KV cache of positions 0..start_pos-1
+    preloaded with seeded random rows (`refmodel.preload.random_kv(config, start_pos, kv_seed)`), the
+    same in the reference and in every node's memory image. `qmodel` is an already quantised model
+    (then `weights` is not used); `make_overrides` replaces the C++ optimisation of the build
+    (`SYSTEM_MAKE`, or `SYSTEM_MAKE_LONG` for the GPT-2-shape runs); `watchdog` is the scheduler's
+    WATCHDOG (cycles without a launch or done: one GPT-2 LM-head op on one node takes about 200 K).
+    `dump` (True or a folder for the per-step .npz files) records every activation-buffer write of every
+    node (the debug dump, docs/node.md) and compares every intermediate vector with the ISS and the
+    integer reference (`run.dump`, a `verif.system.dump.DumpReport`). `mem_base[n]` places node n's
+    memory images (and so every address of its program) at that byte address instead of 0
+    (`HwConfig.mem_base`; below the testbench memories' 2 GiB)."""
     from refmodel.compiler import compile_model
     from refmodel.int_model import IntGPT2
+    from refmodel.preload import preload_image, random_kv
     from refmodel.quantize import quantize
 
-    qm = quantize(config, weights)
-    hw, heads = _hw_for(config, nodes)
+    qm = qmodel if qmodel is not None else quantize(config, weights)
+    hw, heads = _hw_for(config, nodes, mem_base)
     img = compile_model(qm, nodes, hw)
+    kv = random_kv(config, start_pos, kv_seed) if start_pos else None
+    if kv is not None:
+        preload_image(img, *kv)
     steps = len(prompt_ids) + n_tokens - 1
-    if steps > config.n_positions:
-        raise ValueError(f"{steps} steps exceed the context of {config.n_positions}")
+    if start_pos + steps > config.n_positions:
+        raise ValueError(f"{steps} steps from position {start_pos} exceed the context of {config.n_positions}")
     out = BUILD_ROOT / MODULE / "cases" / tag
     out.mkdir(parents=True, exist_ok=True)
     plus = []
@@ -70,31 +97,51 @@ def run_system(config, weights: dict, nodes: int, prompt_ids: list[int], n_token
             f = out / f"n{node.node}c{p}.bin"
             f.write_bytes(bytes(ch) if len(ch) else bytes(32))
             plus.append(f"+n{node.node}c{p}_load0={f}")
+            if node.mem_base:
+                plus.append(f"+n{node.node}c{p}_base0={node.mem_base:x}")
+    dump_files = [out / f"abuf.n{n}" for n in range(nodes)]
+    for f in dump_files:
+        f.unlink(missing_ok=True)
+    if dump:
+        plus.append(f"+dump={out / 'abuf'}")
     expected: list[int] = []
     if reference:
         ref = IntGPT2(qm)
+        if kv is not None:
+            ref.preload_kv(*kv)
         feed = list(prompt_ids)
-        for pos in range(steps):
-            nxt = ref.step(feed[pos], pos)
+        for i in range(steps):
+            nxt = ref.step(feed[i], start_pos + i)
             expected.append(nxt)
-            if pos + 1 >= len(feed):
+            if i + 1 >= len(feed):
                 feed.append(nxt)
+        del ref
     report = out / "report.json"
     if report.exists():
         report.unlink()
     case = dict(nodes=nodes, prompt=list(prompt_ids), steps=steps, expected=expected,
                 prog_base=[n.prog_base for n in img.nodes], max_cycles=max_cycles, report=str(report),
-                mem_latency=mem_latency, mem_stall=mem_stall)
+                mem_latency=mem_latency, mem_stall=mem_stall, start_pos=start_pos,
+                watchdog=watchdog)
     (out / "case.json").write_text(json.dumps(case))
-    run_sim(module=MODULE, toplevel="ll_system_tb", test_module="verif.system.test_system",
+    sim = run_sim(module=MODULE, toplevel="ll_system_tb", test_module="verif.system.test_system",
             parameters=dict(NumNodes=nodes, MhaHeads=heads, MaxCtx=config.n_positions),
-            extra_build_args=["--output-split", "0"], plusargs=plus, make_overrides=SYSTEM_MAKE,
+            extra_build_args=SYSTEM_SPLIT_LONG if make_overrides == SYSTEM_MAKE_LONG else ["--output-split", "0"],
+            plusargs=plus,
+            make_overrides=SYSTEM_MAKE if make_overrides is None else make_overrides,
             extra_env={"SYSTEM_CASE": str(out / "case.json")}, testcase="token_steps", run_name=tag)
     rows = json.loads(report.read_text())
     outputs = [r["next"] for r in rows]
-    return SystemRun(list(prompt_ids), outputs[len(prompt_ids) - 1 :], outputs,
-                     [r["cycles"] for r in rows], [r["busy"] for r in rows], expected,
-                     [r.get("wall_s", 0.0) for r in rows])
+    run = SystemRun(list(prompt_ids), outputs[len(prompt_ids) - 1 :], outputs,
+                    [r["cycles"] for r in rows], [r["busy"] for r in rows], expected,
+                    [r.get("wall_s", 0.0) for r in rows], sim.build_s, sim.total_s - sim.build_s)
+    if dump:
+        from verif.system.dump import check_dump
+
+        fed = (list(prompt_ids) + outputs[len(prompt_ids) - 1 :])[:steps]
+        run.dump = check_dump(img, qm, fed, dump_files, out / "dump" if dump is True else Path(dump),
+                              start_pos=start_pos, kv=kv)
+    return run
 
 def print_run(run: SystemRun, decode=None) -> None:
     """A per-token table: token in, token out, cycles, modelled ms at 285 MHz, busy cycles per unit."""
