@@ -235,6 +235,29 @@ async def random_rows(dut):
 
 
 @cocotb.test()
+async def wide_fields(dut):
+    """Tables at bases with alternating address bits (0xAAAA_AAxx, 0x5555_55xx), tens of millions
+    of rows, the last token and position, then swapped; rejected commands with token, position, row
+    counts and bases at all-ones / alternating patterns: every command field bit toggles both ways."""
+    tb = await setup(dut)
+    rng = rng_of(6)
+    d = min(64, tb.maxd)
+    hi, lo = (0xAAAA_AA00, 0x00AA_AAAB), (0x5555_5540, 0x0155_5556)  # (base, rows): tables end < 2**32
+    for (wb, wr), (pb, pr) in ((hi, lo), (lo, hi)):
+        wte, wpe = Table(wb, wr, d), Table(pb, pr, d)
+        assert max(t.word_addr(t.rows) for t in (wte, wpe)) <= 1 << 32
+        await tb.fill(wte, [wr - 1], rng)
+        await tb.fill(wpe, [pr - 1], rng)
+        await tb.command(wte, wpe, wr - 1, pr - 1)
+    a5, aa, ones = 0x5555_5555, 0xAAAA_AAAA, 0xFFFF_FFFF
+    for tok, wr, pos, pr in ((aa, a5, 0, 1), (a5, aa, aa, a5), (ones, ones, a5, aa), (0, 1, ones, ones)):
+        await tb.command(Table(WTE_BASE, wr, d), Table(WPE_BASE, pr, d), tok, pos, expect_err=ERR_INDEX)
+    for wb, pb in ((a5, aa), (aa, a5), (WTE_BASE | 0x1F, WPE_BASE)):
+        await tb.command(Table(wb, 8, d), Table(pb, 8, d), 1, 2, expect_err=ERR_ALIGN)
+    await tb.command(Table(WTE_BASE, 8, d), Table(WPE_BASE, 8, d), 1, 2, d=15, expect_err=ERR_DIM)
+
+
+@cocotb.test()
 async def latency_and_stalls(dut):
     """Memory latency 1..30 with the model's random stalls, random output back-pressure: identical
     results; the cycle model holds at a fixed latency without stalls."""

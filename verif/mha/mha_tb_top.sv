@@ -8,7 +8,9 @@ module mha_tb_top #(
   parameter int unsigned MaxCtx   = 256,
   parameter int unsigned Ports    = 4,
   localparam int unsigned AddrBits = 32,
-  localparam int unsigned HeadW    = (Heads > 1) ? $clog2(Heads) : 1
+  localparam int unsigned HeadW    = (Heads > 1) ? $clog2(Heads) : 1,
+  // memory size of every port (sparse model): bytes 0xF000_0000 and up answer DECERR (test address_bits)
+  localparam longint unsigned MemBytes = 64'hF000_0000
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -74,7 +76,7 @@ module mha_tb_top #(
     logic [3:0]   rid, bid;
     logic [255:0] dbg_rdata;
     ll_axi_mem_sim #(
-      .Name(MemName), .DataBits(256), .AddrBits(AddrBits), .IdBits(4), .MemBytes(64'd1 << 24)
+      .Name(MemName), .DataBits(256), .AddrBits(AddrBits), .IdBits(4), .MemBytes(MemBytes)
     ) u_mem (
       .clk_i, .rst_ni,
       .axi_awid_i('0), .axi_awaddr_i(awaddr[gp]), .axi_awlen_i(awlen[gp]), .axi_awsize_i(awsize[gp]),

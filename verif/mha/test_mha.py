@@ -14,6 +14,10 @@ cocotb tests (each runs on every parameter set of test_mha):
   stalls_and_reset   random memory stalls and latencies, input idles, output back-pressure, a reset
                      in the middle of a token: results identical to the unstalled run
   errors             pos >= MaxCtx, read SLVERR, write SLVERR: sticky error code, done, no hang
+  address_bits       layer bases with alternating address bits (0x5555_55xx, 0xAAAA_AAxx: every
+                     kv_base / AR / AW address bit toggles both ways, bursts split at odd 4 KB
+                     offsets), scale shifts >= 32, then a layer past the end of memory: DECERR on the
+                     reads and the writes of every port
   latency            unstalled cycles == refmodel/cyclemodel/mha.py; prints KV bytes read per cycle
 """
 
@@ -103,10 +107,10 @@ class MhaTb:
         await RisingEdge(d.clk_i)
         d.dump_req_i.value = 0
         await RisingEdge(d.clk_i)
-        exp = self.lay.pack(self.k, self.v, base)
+        exp = self.lay.pack(self.k, self.v, 0)  # the layer's image relative to its base
         for p in range(self.ports):
             got = Path(f"kv{p}_dump.bin").read_bytes()
-            want = bytes(exp[p][base:])
+            want = bytes(exp[p])
             if got != want:
                 diff = next(i for i in range(len(want)) if got[i] != want[i])
                 raise AssertionError(f"{what}: cache image of port {p} differs at byte 0x{base + diff:x} "
@@ -433,6 +437,40 @@ async def errors(dut):
     await tb.load_cache(base)
     await tb.run_token(pos, q, k, v, base, prm)
     await tb.check_cache(base, "after errors")
+
+
+@cocotb.test()
+async def address_bits(dut):
+    tb = MhaTb(dut)
+    await tb.start()
+    rng = random.Random(tb.seed + 6)
+    nrng = np.random.default_rng(tb.seed + 6)
+    mask = ~(tb.dh - 1) & 0xFFFF_FFFF  # a layer base is a multiple of HeadDim
+    bases = [0x5555_5555 & mask, 0xAAAA_AAAA & mask]
+    # the memory at these bases was never written (reads as zero): the reference cache starts at zero
+    caches = {b: (np.zeros_like(tb.k), np.zeros_like(tb.v)) for b in bases}
+    p1 = min(tb.max_ctx - 1, tb.ports + 1)
+    p2 = min(tb.max_ctx - 1, 3 * tb.ports + 2)
+    for i, (base, pos) in enumerate([(bases[0], p1), (bases[1], p1), (bases[0], p2), (bases[1], p2)]):
+        tb.k, tb.v = caches[base]
+        prm = rand_params(rng)
+        if i == 1:  # shifts with bit 5 set: scores * m >> s and the requantisation of tiny values
+            prm.update(sm_s=rng.randrange(32, 48), out_m=(1 << 15) - 1, out_s=rng.randrange(32, 36))
+        q, k, v = rand_qkv(tb, nrng)
+        await tb.run_token(pos, q, k, v, base, prm)
+        await tb.check_cache(base, f"base 0x{base:x} pos {pos}")
+    # a layer in the last layer_bytes of the 32-bit space, past the memory's end (0xF000_0000):
+    # every read and write burst gets DECERR; the kernel completes with error bits 1 and 2
+    bad = (1 << 32) - tb.lay.layer_bytes
+    for pos in sorted({min(tb.max_ctx - 1, tb.ports + p) for p in range(tb.ports)}):
+        q, k, v = rand_qkv(tb, nrng)
+        r = await tb.run_token(pos, q, k, v, bad, rand_params(rng), update_ref=False, check=False)
+        assert r["err"] == 6, f"pos {pos} past the memory end: error code {r['err']}, expected 6"
+    # and a clean token afterwards is correct again
+    tb.k, tb.v = caches[bases[1]]
+    q, k, v = rand_qkv(tb, nrng)
+    await tb.run_token(p1, q, k, v, bases[1], rand_params(rng))
+    await tb.check_cache(bases[1], "after DECERR")
 
 
 @cocotb.test()
