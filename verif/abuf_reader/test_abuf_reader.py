@@ -110,5 +110,41 @@ async def reset_mid_read(dut):
     assert [g["data"] for g in got] == mem[10:22] and sink.count - start == 12
 
 
+
+@cocotb.test()
+async def max_length_read_then_reset(dut):
+    """The largest length (2^LenBits - 1 beats): the first beats stream exactly, none is marked last and
+    the reader stays busy; a reset ends it (reader idle), and the next read is exact."""
+    rng, mem = await _setup(dut)
+    sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, {"data": dut.out_data_o, "last": dut.out_last_o},
+                      backpressure=make_pattern("random_30", rng), rst_n=dut.rst_ni)
+    addr, n = 3, 48
+    dut.addr_i.value, dut.beats_i.value, dut.start_i.value = addr, 0xFFFF, 1
+    await RisingEdge(dut.clk_i)
+    dut.start_i.value = 0
+    for _ in range(50 * n):
+        await RisingEdge(dut.clk_i)
+        if sink.count >= n:
+            break
+    await ReadOnly()
+    got = [sink.items.popleft() for _ in range(n)]
+    assert [g["data"] for g in got] == mem[addr:addr + n]
+    assert all(g["last"] == 0 for g in got)
+    assert int(dut.busy_o.value) == 1 and int(dut.done_o.value) == 0
+    await RisingEdge(dut.clk_i)
+    dut.rst_ni.value = 0
+    await ClockCycles(dut.clk_i, 2)
+    dut.rst_ni.value = 1
+    await RisingEdge(dut.clk_i)
+    await ReadOnly()
+    assert int(dut.busy_o.value) == 0 and int(dut.out_valid_o.value) == 0
+    await RisingEdge(dut.clk_i)
+    sink.items.clear()
+    start = sink.count
+    got, _ = await _read(dut, 7, 20, sink)
+    assert [g["data"] for g in got] == mem[7:27] and sink.count - start == 20
+    assert [g["last"] for g in got] == [0] * 19 + [1]
+
+
 def test_abuf_reader():
     run_sim(module="abuf_reader", toplevel="tb_abuf_reader", parameters={"Depth": DEPTH})

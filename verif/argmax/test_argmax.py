@@ -156,7 +156,12 @@ async def random_and_ties(dut):
     vecs = vectors(rng, tb.vbits, tb.lanes)
     for v in vecs:
         tb.send_vector(v, base=rng.choice([0, 0, 1000]))
-    await tb.finish(len(vecs))
+    # base indices high in the 32-bit index space (a node's rows of a large vocabulary, or any
+    # caller's offset), alternating bit patterns, then back to 0: every index bit toggles both ways
+    high = [0xFFFF_FF00, 0x5555_5540, 0xAAAA_AA80, 0x7FFF_FF00, 0]
+    for base in high:
+        tb.send_vector([rng.randint(-1000, 1000) for _ in range(3 * tb.lanes + 1)], base=base)
+    await tb.finish(len(vecs) + len(high))
     tb.stop()
 
 

@@ -23,7 +23,9 @@ module tb_axi_rd_mux #(
   output logic [$clog2(MaxOutstanding+1)-1:0]  outstanding_o,
   input  logic [15:0]                          cfg_read_latency_i,
   input  logic [7:0]                           cfg_stall_prob_i,
-  input  logic [31:0]                          cfg_seed_i
+  input  logic [31:0]                          cfg_seed_i,
+  input  logic                                 cfg_err_en_i,    // SLVERR on the burst covering
+  input  logic [AddrBits-1:0]                  cfg_err_addr_i   // this byte address
 );
   logic [AddrBits-1:0] s_araddr;
   logic [7:0]          s_arlen;
@@ -76,7 +78,7 @@ module tb_axi_rd_mux #(
     .axi_rid_o(), .axi_rdata_o(s_rdata), .axi_rresp_o(s_rresp), .axi_rlast_o(s_rlast),
     .axi_rvalid_o(s_rvalid), .axi_rready_i(s_rready),
     .cfg_read_latency_i, .cfg_stall_prob_i, .cfg_seed_i,
-    .cfg_err_en_i(1'b0), .cfg_err_addr_i('0),
+    .cfg_err_en_i, .cfg_err_addr_i,
     .load_req_i(1'b0), .dump_req_i(1'b0), .dump_addr_i('0), .dump_bytes_i('0),
     .dbg_we_i(1'b0), .dbg_addr_i('0), .dbg_wdata_i('0), .dbg_wstrb_i('0), .dbg_rdata_o()
   );

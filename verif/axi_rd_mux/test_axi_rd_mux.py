@@ -2,7 +2,8 @@
 ``pytest verif/axi_rd_mux``).
 
 The mux's slave side is connected to the ``ll_axi_mem_sim`` memory model (through ``tb_axi_rd_mux``),
-preloaded with a random image that Python also holds (the mirror). One cycle-accurate cocotb
+preloaded with a random image that Python also holds (the mirror), at four bases spread over the
+32-bit address space (bursts use every address bit, some start unaligned, some are 128 beats). One cycle-accurate cocotb
 process plays all masters: each has its own queue of random INCR bursts, random idle gaps before
 each AR, and random rready stalls. Every R beat a master receives is checked against the mirror
 (data, rlast, rresp, order); per master, the number of other masters' grants while it waits is
@@ -29,9 +30,11 @@ from verif.lib.runner import BUILD_ROOT, run_sim
 
 MODULE = "axi_rd_mux"
 BEAT = 32
-ADDR_BITS = 20
-IMAGE_BEATS = 8192            # 256 KiB image at address 0
+ADDR_BITS = 32
+IMAGE_BEATS = 8192            # 256 KiB image, loaded at every base of REGIONS
 PAGE_BEATS = 4096 // BEAT     # bursts never cross a 4 KiB page
+# the image is loaded at these byte addresses (sparse memory): bursts use every address bit
+REGIONS = (0x0000_0000, 0x5554_0000, 0xAAA8_0000, 0xFFFC_0000)
 
 
 def image_bytes() -> bytes:
@@ -39,17 +42,22 @@ def image_bytes() -> bytes:
 
 
 def beat_of(image: bytes, idx: int) -> int:
+    """The beat at global beat index idx (every region holds a copy of the image)."""
+    idx %= IMAGE_BEATS
     return int.from_bytes(image[idx * BEAT:(idx + 1) * BEAT], "little")
 
 
-def random_burst(rng: random.Random, max_len: int = 32) -> tuple[int, int]:
-    """(first beat index, beats) of a random INCR burst inside the image and one 4 KiB page."""
+def random_burst(rng: random.Random, max_len: int = 32) -> tuple[int, int, int]:
+    """(first global beat index, beats, byte offset of the start address) of a random INCR burst
+    inside one copy of the image and one 4 KiB page; 1 in 4 starts unaligned (the first beat is the
+    one holding the address)."""
     kind = rng.random()
     n = 1 if kind < 0.15 else rng.randint(2, 15) if kind < 0.7 else rng.randint(min(16, max_len), max_len)
     start = rng.randrange(IMAGE_BEATS - n)
     page_end = (start // PAGE_BEATS + 1) * PAGE_BEATS
     n = min(n, page_end - start)
-    return start, n
+    off = rng.randrange(1, BEAT) if rng.random() < 0.25 else 0
+    return rng.choice(REGIONS) // BEAT + start, n, off
 
 
 def len_bin(n: int) -> str:
@@ -67,7 +75,10 @@ class Masters:
         self.max_out = int(dut.MaxOutstanding.value)
         self.bursts = [deque() for _ in range(self.n)]     # (start, beats) still to request
         self.pending: list[tuple[int, int] | None] = [None] * self.n
-        self.expected = [deque() for _ in range(self.n)]   # (data, last) beats not yet received
+        self.expected = [deque() for _ in range(self.n)]   # (data, last, resp) beats not yet received
+        self.err_addr: int | None = None                    # the slave's SLVERR address (enabled)
+        self.err_beats = 0                                  # SLVERR beats received
+        self.err_expected = 0                               # SLVERR beats of the granted bursts
         self.waited = [0] * self.n                          # others' grants while waiting
         self.max_waited = 0
         self.idle_p = 0.0
@@ -130,7 +141,7 @@ class Masters:
             p = self.pending[m]
             if p is not None:
                 valid |= 1 << m
-                addr |= (p[0] * BEAT) << (m * ADDR_BITS)
+                addr |= (p[0] * BEAT + (p[2] if len(p) > 2 else 0)) << (m * ADDR_BITS)
                 length |= (p[1] - 1) << (m * 8)
             if self.rng.random() >= self.stall_p[m]:
                 ready |= 1 << m
@@ -151,9 +162,13 @@ class Masters:
         if granted:
             assert granted & (granted - 1) == 0, f"two AR grants in one cycle: {granted:b}"
             g = granted.bit_length() - 1
-            start, beats = self.pending[g]
+            start, beats = self.pending[g][:2]
+            # a burst whose beats cover the error address: SLVERR and zero data on every beat
+            err = self.err_addr is not None and start * BEAT <= self.err_addr < (start + beats) * BEAT
+            self.err_expected += beats if err else 0
             for k in range(beats):
-                self.expected[g].append((beat_of(self.image, start + k), int(k == beats - 1)))
+                self.expected[g].append((0 if err else beat_of(self.image, start + k),
+                                         int(k == beats - 1), 2 if err else 0))
             if self._cov:
                 self._cov[0](g, len_bin(beats), self.waited[g])
             self.grants[g] += 1
@@ -178,8 +193,9 @@ class Masters:
                 last = int(d.m_rlast_o.value)
                 resp = int(d.m_rresp_o.value)
                 assert self.expected[m], f"master {m}: R beat with no burst outstanding"
-                exp_data, exp_last = self.expected[m].popleft()
-                assert resp == 0, f"master {m}: rresp {resp}"
+                exp_data, exp_last, exp_resp = self.expected[m].popleft()
+                assert resp == exp_resp, f"master {m}: rresp {resp}, expected {exp_resp}"
+                self.err_beats += resp != 0
                 assert data == exp_data, (f"master {m} beat {self.beats[m]}: data {data:#x} "
                                           f"!= expected {exp_data:#x}")
                 assert last == exp_last, f"master {m} beat {self.beats[m]}: rlast {last} != {exp_last}"
@@ -218,6 +234,8 @@ async def setup(dut, latency: int, stall_prob: int, seed: int) -> Masters:
     dut.cfg_read_latency_i.value = latency
     dut.cfg_stall_prob_i.value = stall_prob
     dut.cfg_seed_i.value = seed
+    dut.cfg_err_en_i.value = 0
+    dut.cfg_err_addr_i.value = 0
     await reset(dut, dut.clk_i, 4)
     await RisingEdge(dut.clk_i)
     image = Path(os.environ["RDMUX_IMAGE"]).read_bytes()
@@ -245,6 +263,9 @@ async def random_traffic(dut):
         masters.stall_p = [stall_p * rng.random() * 2 for _ in range(n)]
         for m in range(n):
             masters.queue(m, [random_burst(rng) for _ in range(rng.randint(10, 25))])
+            # the longest burst a 4 KiB page allows (128 beats), in the last copy of the image
+            masters.queue(m, [(REGIONS[-1] // BEAT + PAGE_BEATS * rng.randrange(IMAGE_BEATS // PAGE_BEATS),
+                               PAGE_BEATS)])
         await masters.run()
         total += sum(masters.beats)
         dut._log.info(f"latency {lat} stall {stall}/256 idle {idle_p} rready-stall {stall_p}: "
@@ -313,6 +334,28 @@ async def stalled_master_blocks_only_in_order(dut):
     dut._log.info(f"beats delivered while master 0 stalled: {stuck}; finally {masters.beats}")
 
 
+@cocotb.test()
+async def slave_error_responses(dut):
+    """The slave answers SLVERR (zero data) on every beat of the bursts covering an error address:
+    the response and data reach the right master, beat by beat; every other burst is exact."""
+    n = int(dut.NumMasters.value)
+    masters = await setup(dut, 2, 20, 11)
+    rng = random.Random(cocotb.RANDOM_SEED + 3)
+    err_beat = REGIONS[2] // BEAT + 3 * PAGE_BEATS + 17
+    masters.err_addr = err_beat * BEAT + 5
+    dut.cfg_err_addr_i.value = masters.err_addr
+    dut.cfg_err_en_i.value = 1
+    for m in range(n):
+        bursts = [random_burst(rng, 16) for _ in range(6)]
+        bursts.insert(rng.randrange(len(bursts)), (err_beat - m, 4 + m, 0))  # covers the address
+        masters.queue(m, bursts)
+    masters.stall_p = [0.2] * n
+    await masters.run()
+    assert masters.err_beats == masters.err_expected >= sum(4 + m for m in range(n)), (
+        masters.err_beats, masters.err_expected)
+    dut.cfg_err_en_i.value = 0
+
+
 # --------------------------------------------------------------------------------------------------
 # pytest entry
 
@@ -326,5 +369,7 @@ def test_axi_rd_mux(masters: int, outstanding: int) -> None:
         img.write_bytes(data)
     run_sim(module=MODULE, toplevel="tb_axi_rd_mux",
             parameters={"NumMasters": masters, "MaxOutstanding": outstanding, "AddrBits": ADDR_BITS},
-            plusargs=[f"+mem_load={img}"], extra_env={"RDMUX_IMAGE": str(img)},
+            plusargs=[f"+mem_load={img}"] + [a for k, base in enumerate(REGIONS[1:], 1)
+                                             for a in (f"+mem_load{k}={img}", f"+mem_base{k}={base:x}")],
+            extra_env={"RDMUX_IMAGE": str(img)},
             extra_build_args=["--output-split", "0"])

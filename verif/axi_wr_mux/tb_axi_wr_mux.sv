@@ -28,6 +28,8 @@ module tb_axi_wr_mux #(
   input  logic [15:0]                          cfg_read_latency_i,
   input  logic [7:0]                           cfg_stall_prob_i,
   input  logic [31:0]                          cfg_seed_i,
+  input  logic                                 cfg_err_en_i,    // SLVERR (write discarded) for the
+  input  logic [AddrBits-1:0]                  cfg_err_addr_i,  // burst covering this byte address
   input  logic [AddrBits-1:0]                  dbg_addr_i,
   output logic [255:0]                         dbg_rdata_o
 );
@@ -87,7 +89,7 @@ module tb_axi_wr_mux #(
     .axi_rid_o(), .axi_rdata_o(), .axi_rresp_o(), .axi_rlast_o(), .axi_rvalid_o(),
     .axi_rready_i(1'b1),
     .cfg_read_latency_i, .cfg_stall_prob_i, .cfg_seed_i,
-    .cfg_err_en_i(1'b0), .cfg_err_addr_i('0),
+    .cfg_err_en_i, .cfg_err_addr_i,
     .load_req_i(1'b0), .dump_req_i(1'b0), .dump_addr_i('0), .dump_bytes_i('0),
     .dbg_we_i(1'b0), .dbg_addr_i, .dbg_wdata_i('0), .dbg_wstrb_i('0), .dbg_rdata_o
   );

