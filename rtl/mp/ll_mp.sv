@@ -278,7 +278,6 @@ module ll_mp #(
             credit_q <= OutCntBits'(OutDepth);
           end
         end
-        default: state_q <= StIdle;
       endcase
       // first AXI error of the matrix (lowest port index wins if several report at once)
       if (state_q == StRun && any_err) begin

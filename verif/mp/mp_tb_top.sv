@@ -8,6 +8,8 @@
 //   SharedMem = 0: mp_axi_rd_mem_sim (verif/mp/), hex images, per-burst latency jitter, separate
 //                  R-gap and AR-stall probabilities, SLVERR from beat cfg_err_beat_i[p] upwards.
 // load_i (one cycle) reloads the images of every port in both cases.
+// cfg_alias_i (0: off) mirrors each port's memory (MemBeats beats from address 0) at a second window
+// starting at cfg_alias_i (a multiple of the memory size): the kernel can be run at high addresses.
 module mp_tb_top #(
   parameter int unsigned NumPe      = 8,
   parameter int unsigned Lanes      = 32,
@@ -31,6 +33,7 @@ module mp_tb_top #(
   input  logic [7:0]                     cfg_gap_pct_i,
   input  logic [7:0]                     cfg_arstall_pct_i,
   input  logic [NumPe-1:0][31:0]         cfg_err_beat_i,
+  input  logic [AddrBits-1:0]            cfg_alias_i,
   // command
   input  logic                           start_i,
   input  logic                           go_i,         // activations complete (tie high: one phase)
@@ -88,6 +91,20 @@ module mp_tb_top #(
   );
 
   localparam int unsigned BeatBytes = DataBits / 8;
+  localparam longint unsigned WinBytes = 64'(MemBeats) * 64'(BeatBytes);
+
+  // the alias window: addresses in [cfg_alias_i, cfg_alias_i + WinBytes) reach the memory at 0
+  logic [NumPe-1:0][AddrBits-1:0] mem_araddr;
+  for (genvar p = 0; p < NumPe; p++) begin : g_alias
+    always_comb begin
+      mem_araddr[p] = araddr[p];
+      if (cfg_alias_i != '0 && 64'(araddr[p]) >= 64'(cfg_alias_i)
+          && 64'(araddr[p]) - 64'(cfg_alias_i) < WinBytes) begin
+        mem_araddr[p] = araddr[p] - cfg_alias_i;
+      end
+    end
+  end
+
   logic [7:0] stall_prob;
   always_comb begin
     automatic int unsigned pct = (cfg_gap_pct_i > cfg_arstall_pct_i) ? 32'(cfg_gap_pct_i)
@@ -108,7 +125,7 @@ module mp_tb_top #(
         .axi_wdata_i('0), .axi_wstrb_i('0), .axi_wlast_i(1'b0), .axi_wvalid_i(1'b0),
         .axi_wready_o(),
         .axi_bid_o(), .axi_bresp_o(), .axi_bvalid_o(), .axi_bready_i(1'b1),
-        .axi_arid_i(1'b0), .axi_araddr_i(araddr[p]), .axi_arlen_i(arlen[p]),
+        .axi_arid_i(1'b0), .axi_araddr_i(mem_araddr[p]), .axi_arlen_i(arlen[p]),
         .axi_arsize_i(arsize[p]), .axi_arburst_i(arburst[p]), .axi_arvalid_i(arvalid[p]),
         .axi_arready_o(arready[p]),
         .axi_rid_o(), .axi_rdata_o(rdata[p]), .axi_rresp_o(rresp[p]), .axi_rlast_o(rlast[p]),
@@ -127,7 +144,7 @@ module mp_tb_top #(
         .clk_i, .rst_ni, .load_i,
         .cfg_latency_i, .cfg_jitter_i, .cfg_gap_pct_i, .cfg_arstall_pct_i,
         .cfg_err_beat_i(cfg_err_beat_i[p]),
-        .araddr_i(araddr[p]), .arlen_i(arlen[p]), .arsize_i(arsize[p]), .arburst_i(arburst[p]),
+        .araddr_i(mem_araddr[p]), .arlen_i(arlen[p]), .arsize_i(arsize[p]), .arburst_i(arburst[p]),
         .arvalid_i(arvalid[p]), .arready_o(arready[p]),
         .rdata_o(rdata[p]), .rresp_o(rresp[p]), .rlast_o(rlast[p]), .rvalid_o(rvalid[p]),
         .rready_i(rready[p])

@@ -11,13 +11,16 @@ Each configuration (NumPe, Lanes, ActLatency) is one Verilator build running eve
 * ``cycle_model``: unstalled cycles against refmodel/cyclemodel/mp.py for several shapes/latencies.
 * ``bandwidth_4096x1024``: 4096 rows x d_in 1024 at a fixed memory latency: prints the achieved
   weight bandwidth fraction and requires >= 0.95 (and the cycle model).
-* ``errors``: illegal descriptors, SLVERR and DECERR on a port: error code, done, no hang, and the
+* ``errors``: illegal descriptors (all ones / alternating rows and d_in fields too), SLVERR and
+  DECERR on one port and on every port at once: error code, done, no hang, and the
   kernel works again afterwards.
 * ``late_activations``: go_i (activations complete) N cycles after start_i, with and without stalls:
   the result equals the go-with-start run, weight bursts are on the AR channel before go, no
   activation read before go, the prefetch stays within its limit (PrefetchBeats per port), cycles
   follow the model; abort_i
-  while prefetching (and mid-matrix) drains the ports, and the next matrix is identical.
+  while prefetching, mid-matrix and while draining (results waiting) drains the ports, and the next matrix is identical.
+* ``wide_fields``: 65535 rows (one beat per row) read at the top of the 32-bit address space, the
+  activation in the last buffer word, GELU output shifts >= 32.
 * ``coverage``: every functional coverage bin was hit (runs last).
 
 Every value of every output beat is compared with refmodel/intops.py (mp_layout.reference).
@@ -25,6 +28,7 @@ Every value of every output beat is compared with refmodel/intops.py (mp_layout.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from dataclasses import dataclass
@@ -235,6 +239,7 @@ class MpEnv:
         d.go_i.value = 1  # one-phase unless a test delays it
         d.abort_i.value = 0
         d.out_ready_i.value = 0
+        d.cfg_alias_i.value = 0
         self.set_mem()
         await ClockCycles(d.clk_i, 4)
         d.rst_ni.value = 1
@@ -272,8 +277,11 @@ class MpEnv:
             await RisingEdge(self.dut.clk_i)
             self.dut.cfg_latency_i.value = latency + self.prng.randint(0, jitter)
 
-    async def load(self, mat: Matrix, base_beats: list[int] | None = None, act_base: int = 0):
-        """Write the packer's images and the activation as hex files and pulse load_i."""
+    async def load(self, mat: Matrix, base_beats: list[int] | None = None, act_base: int = 0,
+                   alias: int = 0):
+        """Write the packer's images and the activation as hex files and pulse load_i. With alias
+        (a multiple of the memory size) the kernel reads the images through the testbench's second
+        memory window at that address."""
         images, desc = lay.pack_matrix(mat.w, mat.bias, mat.rq, self.num_pe, self.lanes)
         if base_beats is None:
             base_beats = [0] * self.num_pe
@@ -296,8 +304,9 @@ class MpEnv:
             fh.write(f"@{act_base:x}\n" + "\n".join(h[i:i + hexw] for i in range(0, len(h), hexw))
                      + "\n")
         self.desc = desc
-        self.bases = [b * self.lanes for b in base_beats]
+        self.bases = [alias + b * self.lanes for b in base_beats]
         self.act_base = act_base
+        self.dut.cfg_alias_i.value = alias
         self.dut.load_i.value = 1
         await RisingEdge(self.dut.clk_i)
         self.dut.load_i.value = 0
@@ -601,7 +610,10 @@ async def errors(dut):
     # illegal descriptors: error 1, done at once, nothing read
     maxd = 4096 // lanes
     bad = [dict(rows=0), dict(din_beats=0), dict(din_beats=maxd + 1), dict(mode=3),
-           dict(bases=[lanes // 2] + [0] * (n - 1)), dict(act_base=1023, din_beats=4)]
+           dict(bases=[lanes // 2] + [0] * (n - 1)), dict(act_base=1023, din_beats=4),
+           dict(rows=0xFFFF, din_beats=0x1FFF), dict(rows=0xAAAA, din_beats=0x1555),
+           dict(rows=0x5555, din_beats=0xAAA, mode=3), dict(rows=0xFFFF, din_beats=0xFFF),
+           dict(bases=[0xFFFF_FFFF] * n), dict(bases=[0x5555_5555] * n), dict(bases=[0xAAAA_AAAA] * n)]
     for kw in bad:
         before = int(dut.rbeats_o.value)
         _, cyc, err = await env.run(mat, check=False, max_cycles=50, **kw)  # refused: no output, code checked
@@ -619,8 +631,15 @@ async def errors(dut):
         await ClockCycles(dut.clk_i, 2)
         assert not dut.busy_o.value and not dut.out_valid_o.value
         _cov_stall(stall)
-    # DECERR: a base past the end of the simulated memory
+    # SLVERR on every port (at different beats): error 2
+    env.set_mem(latency=20, err_beat={p: env.desc.beats_per_port // 3 + 5 * p for p in range(n)})
+    _, _, err = await env.run(mat, check=False)  # aborted matrix: error code checked
+    assert err == 2, f"SLVERR on every port: err {err}"
+    # DECERR on every port: every base past the end of the simulated memory
     env.set_mem(latency=20)
+    _, _, err = await env.run(mat, check=False, bases=[(env.mem_beats + 64 * p) * lanes for p in range(n)])
+    assert err == 3, f"DECERR on every port: err {err}"
+    # DECERR: a base past the end of the simulated memory
     bases = [0] * n
     bases[n // 2] = (env.mem_beats - env.desc.beats_per_port // 3) * lanes
     _, _, err = await env.run(mat, check=False, bases=bases)  # aborted: error code checked
@@ -714,7 +733,90 @@ async def late_activations(dut):
         env.set_mem(latency=lat)
         again, _, err = await env.run(mat, go_delay=50)
         assert err == 0 and _same(again, ref), f"matrix after abort ({when}) differs"
+
+    # abort_i after the last weight beat while the results wait in the output FIFO (no output
+    # handshake, the kernel is draining): done without an error code, the results are discarded,
+    # and the next matrix is identical
+    small = make_matrix(env.rng, n * 8 + 1, lanes * 2, intops.MODE_INT8)
+    await env.load(small)
+    env.set_mem(latency=lat)
+    sref, _, err = await env.run(small)
+    assert err == 0
+    before = int(dut.rbeats_o.value)
+    dut.out_ready_i.value = 0
+    await env.launch(small)
+    await ClockCycles(dut.clk_i, 4 * cm.cycles(small.w.shape[0], small.w.shape[1], n, lanes, lat,
+                                               env.act_latency) + 100)
+    await ReadOnly()
+    assert dut.busy_o.value and dut.out_valid_o.value, "drain: not waiting with results"
+    assert int(dut.rbeats_o.value) - before == n * env.desc.beats_per_port, "drain: weights not all read"
+    await RisingEdge(dut.clk_i)
+    dut.abort_i.value = 1
+    await RisingEdge(dut.clk_i)
+    dut.abort_i.value = 0
+    for _ in range(100):
+        await ReadOnly()
+        if dut.done_o.value:
+            break
+        await RisingEdge(dut.clk_i)
+    else:
+        raise AssertionError("abort while draining: no done")
+    assert int(dut.err_o.value) == 0, f"abort while draining: error code {int(dut.err_o.value)}"
+    await RisingEdge(dut.clk_i)
+    await ReadOnly()
+    assert not dut.busy_o.value and not dut.out_valid_o.value, "abort while draining: results kept"
+    await RisingEdge(dut.clk_i)
+    again, _, err = await env.run(small)
+    assert err == 0 and _same(again, sref), "matrix after an abort while draining differs"
     _cov_stall("abort_prefetch")
+
+
+@cocotb.test()
+async def wide_fields(dut):
+    """Every bit of the descriptor fields and addresses: the largest row count (2**16 - 1, one weight
+    beat per row) read through a memory window at the top of the 32-bit address space, the
+    activation in the last buffer word, then a GELU output shift >= 32."""
+    env = MpEnv(dut)
+    await env.start()
+    n, lanes = env.num_pe, env.lanes
+    win = env.mem_beats * lanes
+    alias = (1 << 32) - win  # every address bit above the memory window set
+    rows = 0xFFFF            # rows_i is 16 bits wide
+    mat = make_matrix(env.rng, rows, lanes, intops.MODE_WIDE)
+    per_port = lay.MpDescriptor(rows=rows, d_in=lanes, num_pe=n, lanes=lanes).beats_per_port
+    if env.shared:  # the raw image is written from address 0: keep it short
+        base_beats = [7 * p + 1 for p in range(n)]
+    else:           # images near the top of the window: the high in-window address bits set too
+        base_beats = [env.mem_beats - per_port - 29 * p - 3 for p in range(n)]
+    await env.load(mat, base_beats=base_beats, act_base=1023, alias=alias)
+    env.set_mem(latency=MEM_LATENCY)
+    got, cyc, err = await env.run(mat)
+    assert err == 0
+    exp = cm.cycles(rows, lanes, n, lanes, MEM_LATENCY, env.act_latency)
+    assert abs(cyc - exp) <= cm.TOLERANCE_CYCLES, f"cycles {cyc} vs model {exp}"
+    dut._log.info(f"{rows} rows at {alias + base_beats[0] * lanes:#x}: ok ({cyc} cycles, model {exp})")
+
+    # GELU with an output shift >= 32 (y is the sign of the scaled GELU, at most), then the usual
+    # shift at low addresses
+    small = make_matrix(env.rng, n * 3 + 1, lanes * 2, intops.MODE_GELU)
+    for gm, gs, al in [(intops.M_MAX, 32, alias), (intops.M_MAX, 63, alias), (small.gm, small.gs, 0)]:
+        small.gm, small.gs = gm, gs
+        await env.load(small, base_beats=[3 * p for p in range(n)], alias=al)
+        got, _, err = await env.run(small)
+        assert err == 0, f"GELU shift {gs}: error {err}"
+
+    # no output handshake for 800 cycles: the output FIFO (32 results) and then every prefetch FIFO
+    # fill up completely (the ports stop requesting), and the result is unchanged. The pops stop at
+    # the last beat of local row 32 (no output credit left); d_in is chosen so that a multiple of
+    # the burst length has been popped by then: the credits of every port run out exactly.
+    burst, depth, g = int(dut.BurstLen.value), int(dut.FifoDepth.value), lanes // 8
+    din = next(d for d in range(1, 64) if (-(-33 // g) + 33 * d - 1) % burst == 0)
+    big = make_matrix(env.rng, n * 80, lanes * din, intops.MODE_INT8)
+    await env.load(big)  # base 0: no burst is cut at a 4 KiB boundary
+    assert env.desc.beats_per_port > -(-33 // g) + 33 * din + depth, "too small to fill the FIFOs"
+    got, _, err = await env.run(big, backpressure=itertools.chain([True] * 800, itertools.repeat(False)))
+    assert err == 0
+    _cov_stall("out_backpressure")
 
 
 @cocotb.test()
