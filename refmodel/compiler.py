@@ -50,10 +50,26 @@ class HwConfig:
     head_dim: int = 64  # ll_mha HeadDim
     max_d: int = 4096  # LNR MaxD and MP d_in limit
     channel_bytes: int = 256 << 20  # one HBM pseudo-channel
+    # byte address at which node n's channel images start (every channel of the node), mem_base[n], 0
+    # for a node not listed: every address in its program is relocated by it (32-bit AXI addresses)
+    mem_base: tuple = ()
+    # mem_alias[n] != 0: a second copy of node n's images is loaded at that byte address and successive
+    # allocations (matrices, tables, KV layers, program) alternate between the two copies, so the
+    # addresses each unit issues swing between both (address-path coverage; the data are identical)
+    mem_alias: tuple = ()
 
     def __post_init__(self):
         if self.lanes * 8 != 256:
             raise CompileError("the node's memory and buffer beats are 256 bits: lanes must be 32")
+        for b in (*self.mem_base, *self.mem_alias):
+            if b % 4096 or b < 0 or b + self.channel_bytes > 1 << 32:
+                raise CompileError(f"memory base {b:#x}: a multiple of 4 KiB with the channel below 4 GiB")
+
+    def base_of(self, node: int) -> int:
+        return self.mem_base[node] if node < len(self.mem_base) else 0
+
+    def alias_of(self, node: int) -> int:
+        return self.mem_alias[node] if node < len(self.mem_alias) else 0
 
 
 def ln_word(ln: QLayerNorm) -> np.ndarray:
@@ -93,6 +109,14 @@ class NodeImage:
     kv: KvLayout | None
     kv_base: list[int]  # per layer
     symbols: dict = field(default_factory=dict)
+    mem_base: int = 0  # byte address of channels[p][0] (HwConfig.mem_base)
+    mem_alias: int = 0  # != 0: byte address of a second copy of the channels (HwConfig.mem_alias)
+
+    def offset(self, addr: int) -> int:
+        """The index in `channels[p]` of bus address `addr` (in either copy)."""
+        if self.mem_alias and addr >= self.mem_alias and (addr < self.mem_base or self.mem_alias > self.mem_base):
+            return addr - self.mem_alias
+        return addr - self.mem_base
 
     def program_bytes(self) -> bytes:
         return isa.assemble(self.program)
@@ -107,11 +131,19 @@ class SystemImage:
 
 
 class _Channels:
-    """Bump allocation over the channels of one node; `alloc_all` keeps every channel in step."""
+    """Bump allocation over the channels of one node; `alloc_all` keeps every channel in step.
+    Returned addresses are bus addresses: the offset in the image plus `base`."""
 
-    def __init__(self, n: int, limit: int):
+    def __init__(self, n: int, limit: int, base: int = 0, alias: int = 0):
         self.img = [bytearray() for _ in range(n)]
         self.limit = limit
+        self.base = base
+        self.alias = alias
+        self.count = 0
+
+    def _bus(self, addr: int) -> int:
+        self.count += 1
+        return (self.alias if self.alias and self.count % 2 == 0 else self.base) + addr
 
     def _grow(self, ch: int, size: int) -> None:
         if size > self.limit:
@@ -123,7 +155,7 @@ class _Channels:
         addr = -(-len(self.img[ch]) // align) * align
         self._grow(ch, addr + len(data))
         self.img[ch][addr : addr + len(data)] = data
-        return addr
+        return self._bus(addr)
 
     def put_all(self, datas: list[bytes], align: int = BEAT) -> int:
         """Place datas[p] on channel p at one common address."""
@@ -131,7 +163,7 @@ class _Channels:
         for ch, d in enumerate(datas):
             self._grow(ch, addr + len(d))
             self.img[ch][addr : addr + len(d)] = d
-        return addr
+        return self._bus(addr)
 
     def reserve_all(self, size: int, align: int = BEAT) -> int:
         return self.put_all([bytes(size)] * len(self.img), align)
@@ -193,7 +225,7 @@ def compile_model(qm: QModel, nodes: int, hw: HwConfig | None = None) -> SystemI
     r_v = split_range(cfg.vocab_size, nodes, ROW_ALIGN)
     out = []
     for n in range(nodes):
-        ch = _Channels(hw.num_pe, hw.channel_bytes)
+        ch = _Channels(hw.num_pe, hw.channel_bytes, hw.base_of(n), hw.alias_of(n))
         sym = {}
         # embedding tables and LayerNorm parameters on channel 0
         sym["wte"] = ch.put(0, embed_table(qm.wte, qm.wte_m, qm.wte_s))
@@ -222,13 +254,16 @@ def compile_model(qm: QModel, nodes: int, hw: HwConfig | None = None) -> SystemI
         kv, kv_base = None, []
         if nh:
             kv = KvLayout(head_dim=dh, heads=nh, max_ctx=hw.max_ctx, ports=hw.num_pe)
-            base = ch.reserve_all(kv.layer_bytes * L, align=max(BEAT, dh))
-            kv_base = [kv.layer_base(li, base) for li in range(L)]
+            if ch.alias:  # one reservation per layer: the layers alternate between the two copies
+                kv_base = [ch.reserve_all(kv.layer_bytes, align=max(BEAT, dh)) for _ in range(L)]
+            else:
+                base = ch.reserve_all(kv.layer_bytes * L, align=max(BEAT, dh))
+                kv_base = [kv.layer_base(li, base) for li in range(L)]
 
         prog = _program(qm, n, nodes, ab, sym, ln_addr, mats, head, kv_base, nh, r_d[n], r_ff[n], r_v[n], hw)
         prog_bytes = isa.assemble(prog)
         prog_base = ch.put(0, prog_bytes)
-        out.append(NodeImage(n, ch.img, prog, prog_base, (h0, h1), r_v[n], kv, kv_base, sym))
+        out.append(NodeImage(n, ch.img, prog, prog_base, (h0, h1), r_v[n], kv, kv_base, sym, ch.base, ch.alias))
     return SystemImage(cfg, hw, out, ab)
 
 

@@ -91,7 +91,7 @@ class _Node:
             self.log.append(AbufWrite(self.pc if pc is None else pc, int(unit), beat, bytes(data)))
 
     def mem(self, ch: int, addr: int, nbytes: int) -> bytes:
-        off = addr - self.img.mem_base  # the image starts at the node's memory base
+        off = self.img.offset(addr)  # the image starts at the node's memory base
         if off < 0 or off + nbytes > len(self.ch[ch]):
             raise IssError(f"node {self.idx}: read of channel {ch} at {addr:#x} outside its image")
         return bytes(self.ch[ch][off : off + nbytes])
@@ -183,7 +183,7 @@ class _Node:
             for h in range(nh):
                 for kind in (0, 1):
                     port, a = kv.addr(ins.kv_base, h, kind, self.pos)
-                    a -= self.img.mem_base
+                    a = self.img.offset(a)
                     self.ch[port][a : a + dh] = qkv[h, 1 + kind].tobytes()
                 kk = np.zeros((self.pos + 1, dh), dtype=np.int8)
                 vv = np.zeros_like(kk)

@@ -64,7 +64,7 @@ def preload_image(sysimg: SystemImage, k: np.ndarray, v: np.ndarray) -> None:
                         if not len(sel):
                             continue
                         p, a = kv.addr(base, h, kind, port)
-                        a -= node.mem_base
+                        a = node.offset(a)
                         assert p == port
                         data = np.ascontiguousarray(sel).tobytes()
                         ch = node.channels[port]

@@ -32,6 +32,26 @@ def test_iss_matches_reference(tiny, nodes):
         tok = int(np.random.default_rng(pos).integers(0, tiny.config.vocab_size)) if pos < 5 else a
 
 
+def test_relocated_and_aliased_images(tiny):
+    """HwConfig.mem_base / mem_alias: every address of the program is relocated (node 1 stays at 0), the
+    allocations alternate between the two copies, and the ISS still reproduces the reference."""
+    hw = dataclasses.replace(HW, mem_base=(0x5555_5000,), mem_alias=(0x2AAA_A000,))
+    img, plain = compile_model(tiny, 2, hw), compile_model(tiny, 2, HW)
+    n0, p0 = img.nodes[0], plain.nodes[0]
+    # the same data at the same offsets (only the program's addresses differ)
+    assert n0.channels[1:] == p0.channels[1:] and n0.channels[0][:p0.prog_base] == p0.channels[0][:p0.prog_base]
+    assert img.nodes[1].channels == plain.nodes[1].channels
+    assert img.nodes[1].program == plain.nodes[1].program
+    bases = {a & ~0x0FFF_FFFF for a in (n0.prog_base, *n0.kv_base, *n0.symbols.values())}
+    assert bases == {0x5000_0000, 0x2000_0000}
+    assert n0.offset(n0.prog_base) == p0.prog_base and [n0.offset(a) for a in n0.kv_base] == p0.kv_base
+    iss, ref = SystemIss(img), IntGPT2(tiny)
+    for pos, tok in enumerate([11, 400, 7]):
+        assert iss.step(tok, pos) == ref.step(tok, pos)
+    with pytest.raises(CompileError, match="4 KiB"):
+        HwConfig(mem_base=(0x1234,))
+
+
 def test_iss_deep_model_crossing_blocks():
     cfg = get_config("tiny-deep")
     qm = quantize(cfg, random_weights(cfg, 1))

@@ -40,7 +40,7 @@ module ll_isqrt #(
       state_q <= Idle;
       cnt_q   <= '0;
     end else begin
-      unique case (state_q)
+      unique case (state_q)  // no default: the fourth encoding is unreachable (unique is asserted)
         Idle: if (in_valid_i) begin
           state_q <= Run;
           cnt_q   <= CntBits'(Steps);
@@ -50,7 +50,6 @@ module ll_isqrt #(
           if (cnt_q == CntBits'(1)) state_q <= Done;
         end
         Done: if (out_ready_i) state_q <= Idle;
-        default: state_q <= Idle;
       endcase
     end
   end

@@ -490,7 +490,7 @@ module ring_router
     end
 
     // operation control
-    unique case (state_q)
+    unique case (state_q)  // all four encodings named: no default
       StIdle: begin
         if (err_new != ErrNone) begin
           err_d   = err_new;
@@ -544,7 +544,6 @@ module ring_router
           state_d = StIdle;
         end
       end
-      default: state_d = StFault;
     endcase
   end
 

@@ -49,18 +49,20 @@ class SystemRun:
     def ms(self, step: int) -> float:
         return max(self.cycles[step]) / CLOCK_HZ * 1e3
 
-def _hw_for(cfg, nodes: int, mem_base: tuple = ()):
+def _hw_for(cfg, nodes: int, mem_base: tuple = (), mem_alias: tuple = ()):
     from refmodel.compiler import HwConfig
     from refmodel.partition import split_heads
 
     heads = max(max(b - a for a, b in split_heads(cfg.n_head, nodes)), 1)
-    return HwConfig(max_ctx=cfg.n_positions, max_heads=heads, abuf_beats=512, mem_base=tuple(mem_base)), heads
+    return HwConfig(max_ctx=cfg.n_positions, max_heads=heads, abuf_beats=512, mem_base=tuple(mem_base),
+                    mem_alias=tuple(mem_alias)), heads
 
 def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], n_tokens: int, *, tag: str,
                mem_latency: int = 16, mem_stall: int = 0, reference: bool = True,
                max_cycles: int = 2_000_000, start_pos: int = 0, kv_seed: int = 0, qmodel=None,
                make_overrides: dict | None = None, watchdog: int = 200_000,
-               dump: bool | str | Path = False, mem_base: tuple = ()) -> SystemRun:
+               dump: bool | str | Path = False, mem_base: tuple = (), mem_alias: tuple = (),
+               image_hook=None) -> SystemRun:
     """Run prompt + greedy generation on the simulated system; `reference` also computes the integer
     reference tokens (`expected`) and makes the testbench assert them step by step.
 
@@ -74,18 +76,22 @@ def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], 
     node (the debug dump, docs/node.md) and compares every intermediate vector with the ISS and the
     integer reference (`run.dump`, a `verif.system.dump.DumpReport`). `mem_base[n]` places node n's
     memory images (and so every address of its program) at that byte address instead of 0
-    (`HwConfig.mem_base`; below the testbench memories' 2 GiB)."""
+    (`HwConfig.mem_base`; below the testbench memories' 2 GiB); `mem_alias[n]` loads a second copy there
+    and alternates the compiler's allocations between the copies (`HwConfig.mem_alias`). `image_hook(img)`, if given, may edit the
+    compiled `SystemImage` in place before its memory images are written (e.g. re-encode the programs)."""
     from refmodel.compiler import compile_model
     from refmodel.int_model import IntGPT2
     from refmodel.preload import preload_image, random_kv
     from refmodel.quantize import quantize
 
     qm = qmodel if qmodel is not None else quantize(config, weights)
-    hw, heads = _hw_for(config, nodes, mem_base)
+    hw, heads = _hw_for(config, nodes, mem_base, mem_alias)
     img = compile_model(qm, nodes, hw)
     kv = random_kv(config, start_pos, kv_seed) if start_pos else None
     if kv is not None:
         preload_image(img, *kv)
+    if image_hook is not None:
+        image_hook(img)
     steps = len(prompt_ids) + n_tokens - 1
     if start_pos + steps > config.n_positions:
         raise ValueError(f"{steps} steps from position {start_pos} exceed the context of {config.n_positions}")
@@ -99,6 +105,8 @@ def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], 
             plus.append(f"+n{node.node}c{p}_load0={f}")
             if node.mem_base:
                 plus.append(f"+n{node.node}c{p}_base0={node.mem_base:x}")
+            if node.mem_alias:
+                plus += [f"+n{node.node}c{p}_load1={f}", f"+n{node.node}c{p}_base1={node.mem_alias:x}"]
     dump_files = [out / f"abuf.n{n}" for n in range(nodes)]
     for f in dump_files:
         f.unlink(missing_ok=True)
