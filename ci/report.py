@@ -113,7 +113,7 @@ def system_cycles() -> list[str]:
     bars = []
     for r in runs:
         rep = json.loads(r.read_text())
-        if not rep:
+        if not isinstance(rep, list) or not rep:  # fault cases write a dict (no token rows)
             continue
         cyc = [max(x["cycles"]) for x in rep]
         mean = sum(cyc) / len(cyc)
