@@ -251,7 +251,7 @@ async def reset_mid_vector_and_latency(dut):
 @cocotb.test()
 async def coverage_check(dut):
     """Runs last: every declared functional coverage bin was hit."""
-    export_func_coverage("argmax", "all", prefix=COV)
+    export_func_coverage("argmax", f"all-L{int(dut.Lanes.value)}-V{int(dut.ValBits.value)}", prefix=COV)
     if os.environ.get("ARGMAX_FULL_RUN") == "1":
         assert_all_bins_hit(COV)
 

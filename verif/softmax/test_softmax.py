@@ -173,7 +173,7 @@ async def corner_and_random(dut):
             sc = nrng.integers(-span, span, n)
         sample(case, n, s)
         await run_softmax(dut, sc, m, s, rng, rng.choice([0.0, 0.3]))
-    export_func_coverage(MODULE, "corner_and_random", prefix=prefix)
+    export_func_coverage(MODULE, f"corner_and_random-L{int(dut.Lanes.value)}", prefix=prefix)
     assert_all_bins_hit(prefix)
 
 
