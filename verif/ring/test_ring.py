@@ -299,7 +299,9 @@ class RingTb:
         for i in range(self.n):
             if self.accepted[i] < p["base"] + p["issued"] and not self.cmd_pending[i]:
                 self.cmd_pending[i] = True
-                self.cmd_delay[i] = self.rng.randint(0, p["skew"])
+                k = self.accepted[i] - p["base"]  # index of the operation node i takes next
+                self.cmd_delay[i] = (p["delay"](i, k) if p["delay"] is not None
+                                     else self.rng.randint(0, p["skew"]))
 
     def _set_cmd(self, op) -> None:
         kind, layout = op
@@ -348,11 +350,13 @@ class RingTb:
         self._command(op, layout, skew, nodes)
         return await self._wait_done(range(self.n) if nodes is None else nodes, max_cycles)
 
-    async def pipelined(self, ops: list, skew: int, max_cycles: int = 50000) -> OpResult:
+    async def pipelined(self, ops: list, skew: int, max_cycles: int = 50000,
+                        delay=None) -> OpResult:
         """Run ``ops`` back to back: ("gather", layout, data) or ("argmax", pairs). Producers hold
         every operation's beats in order; each node gets the next command as soon as it can take
         it, so neighbours run different operations and beats of the next one reach a node that is
-        still finishing the previous one."""
+        still finishing the previous one. Node i takes operation k ``delay(i, k)`` cycles after it
+        could (default: a random delay <= skew)."""
         self._new_obs()
         plan = []
         for op in ops:
@@ -367,7 +371,8 @@ class RingTb:
                 for i in range(self.n):
                     self.pair_q[i].append((op[1][i][0] & MASK32, op[1][i][1] & MASK32))
                 plan.append((1, None))
-        self.pipe = {"ops": plan, "issued": 0, "base": self.accepted[0], "skew": skew}
+        self.pipe = {"ops": plan, "issued": 0, "base": self.accepted[0], "skew": skew,
+                     "delay": delay}
         try:
             start = self.cycle
             while not all(len(c) == len(ops) for c in self.obs.done_cycles):
@@ -703,7 +708,8 @@ async def back_to_back(dut):
     prefix = f"{MODULE}.n{n}.back_to_back"
     cov_early = _cover(prefix, "early_beat", ["busy", "idle"] if n > 1 else ["none"])
     cov_ops = _cover(prefix, "ops", ["gather", "argmax"])
-    for rnd in range({1: 4, 2: 14, 4: 8}.get(n, 5)):
+    rounds = {1: 4, 2: 14, 4: 8}.get(n, 5)
+    for rnd in range(rounds + (n > 1)):
         ops = []
         for k in range(rng.randint(3, 6)):
             if k % 3 == 2:
@@ -711,13 +717,22 @@ async def back_to_back(dut):
             else:
                 _, lay = random_layout(rng, n, max_vec=24)
                 ops.append(("gather", lay, random_data(rng, lay.vec_beats)))
-        tb.set_patterns(prod=[make_pattern(rng.choice(["random_0", "random_50", "random_80"]), rng)
-                              for _ in range(n)],
-                        wr_bp=[make_pattern(rng.choice(["none", "random_30", "long_stall"]), rng)
-                               for _ in range(n)],
-                        stall_in=[make_pattern(rng.choice(["none", "random_30"]), rng)
-                                  for _ in range(n)])
-        res = await tb.pipelined(ops, skew=rng.choice([0, 8, 30]))
+        if rnd < rounds:
+            tb.set_patterns(
+                prod=[make_pattern(rng.choice(["random_0", "random_50", "random_80"]), rng)
+                      for _ in range(n)],
+                wr_bp=[make_pattern(rng.choice(["none", "random_30", "long_stall"]), rng)
+                       for _ in range(n)],
+                stall_in=[make_pattern(rng.choice(["none", "random_30"]), rng) for _ in range(n)])
+            res = await tb.pipelined(ops, skew=rng.choice([0, 8, 30]))
+        else:
+            # directed last round: node 1 takes every operation after the first 300 cycles late,
+            # so its upstream neighbour's beats of the next operation reach it while it is idle
+            tb.set_patterns(prod=[make_pattern("random_0", rng) for _ in range(n)],
+                            wr_bp=[make_pattern("none", rng) for _ in range(n)],
+                            stall_in=[make_pattern("none", rng) for _ in range(n)])
+            res = await tb.pipelined(ops, skew=0,
+                                     delay=lambda i, k: 300 if (i == 1 and k > 0) else 0)
         exp_links = [0] * n
         for i in range(n):
             assert res.done_errors[i] == [ERR_NONE] * len(ops), \
@@ -745,6 +760,8 @@ async def back_to_back(dut):
                 exp_links[k] += (model.link_beats_gather(op[1], k) if op[0] == "gather"
                                  else (model.link_beats_argmax(n) if n > 1 else 0))
         assert res.link_beats == exp_links, f"round {rnd}: link beats {res.link_beats}, model {exp_links}"
+        if rnd == rounds:
+            assert tb.early_beats["idle"] > 0, f"directed round: {tb.early_beats}"
         for key, cnt in tb.early_beats.items():
             if cnt:
                 cov_early(key)
