@@ -263,6 +263,8 @@ async def random_traffic(dut):
         masters.stall_p = [stall_p * rng.random() * 2 for _ in range(n)]
         for m in range(n):
             masters.queue(m, [random_burst(rng) for _ in range(rng.randint(10, 25))])
+            # one single-beat burst per master and setting, so the single bins never hang on the seed
+            masters.queue(m, [(random_burst(rng)[0], 1)])
             # the longest burst a 4 KiB page allows (128 beats), in the last copy of the image
             masters.queue(m, [(REGIONS[-1] // BEAT + PAGE_BEATS * rng.randrange(IMAGE_BEATS // PAGE_BEATS),
                                PAGE_BEATS)])

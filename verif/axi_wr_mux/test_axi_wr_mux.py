@@ -293,6 +293,9 @@ async def random_traffic(dut):
         masters.base = base // BEAT
         for m in range(n):
             masters.random_bursts(m, rng.randint(8, 16), random_strb=rng.random() < 0.5)
+            # one single-beat burst per master and setting, so the single bins never hang on the seed
+            masters.add_burst(m, masters.base + m * REGION_BEATS + rng.randrange(REGION_BEATS), 1,
+                              rng.random() < 0.5)
             # the longest burst a 4 KiB page allows (128 beats)
             masters.add_burst(m, masters.base + m * REGION_BEATS + PAGE_BEATS, PAGE_BEATS, False)
         await masters.run()
