@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ci import coverage as codecov
+from verif.lib.synth import PAPER
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -131,12 +132,22 @@ def synthesis() -> list[str]:
     lines = ["## Synthesis estimates (Yosys synth_xilinx)", ""]
     files = sorted((BUILD / "synth").glob("*/summary.json"))
     if not files:
-        return lines + ["No synthesis results: `make synth MODULE=<module>`.", ""]
-    lines += ["| top | DSP | LUT | FF | BRAM |", "|---|---|---|---|---|"]
+        return lines + ["No synthesis results in `build/`: `make synth MODULE=kernels` (MP, MHA, LNR "
+                        "and the ring router, about half an hour) or `make synth MODULE=<module>`.", ""]
+    lines += ["Pre-place-and-route estimates for UltraScale+ (`make synth`), beside the paper's per-node "
+              "figures for the same kernel where it gives them (paper in brackets).", "",
+              "| top | DSP | LUT | FF | BRAM36 |", "|---|---|---|---|---|"]
     for f in files:
         s = json.loads(f.read_text())
-        lines.append(f"| {f.parent.name} | {s.get('DSP', '-')} | {s.get('LUT', '-')} | {s.get('FF', '-')} | "
-                     f"{s.get('BRAM', '-')} |")
+        paper = PAPER.get(f.parent.name, {})
+
+        def cell(key: str, paper_key: str | None = None) -> str:
+            v = s.get(key, "-")
+            v = f"{v:g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+            p = paper.get(paper_key or key)
+            return f"{v} ({p:,})" if p is not None else v
+        lines.append(f"| {f.parent.name} | {cell('DSP')} | {cell('LUT')} | {cell('FF')} | "
+                     f"{cell('BRAM36', 'BRAM')} |")
     return lines + [""]
 
 

@@ -100,16 +100,36 @@ def run(module: str, top: str | None, params: dict[str, str], family: str, quiet
     return res
 
 
+# ``make synth MODULE=kernels``: the units the paper reports resources for, and the ring router
+KERNELS = ("mp", "mha", "lnr", "ring")
+
+# LoopLynx's per-node figures per kernel (the paper's resource table), for the report's comparison
+PAPER = {"ll_mp": {"DSP": 522, "LUT": 34_000, "FF": 56_000, "BRAM": 241},
+         "ll_mha": {"DSP": 382, "LUT": 38_000, "FF": 45_000, "BRAM": 16},
+         "ll_lnr": {"DSP": 192, "LUT": 23_000, "FF": 30_000, "BRAM": 240}}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("module")
+    ap.add_argument("module", help=f"a module, or 'kernels' for {', '.join(KERNELS)}")
     ap.add_argument("--top")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     ap.add_argument("--family", default="xcup", help="synth_xilinx family (xcup, xcu, xc7)")
     ap.add_argument("--verbose", action="store_true", help="show the Yosys log")
     args = ap.parse_args(argv)
     params = dict(p.split("=", 1) for p in args.param)
-    res = run(args.module, args.top, params, args.family, quiet=not args.verbose)
+    if args.module == "kernels":
+        if args.top or params:
+            raise SystemExit("'kernels' synthesises each kernel's default top and parameters; "
+                             "--top and --param need one module")
+        for m in KERNELS:
+            _report(run(m, None, {}, args.family, quiet=not args.verbose), {})
+        return 0
+    _report(run(args.module, args.top, params, args.family, quiet=not args.verbose), params)
+    return 0
+
+
+def _report(res: dict, params: dict[str, str]) -> None:
     p = ", ".join(f"{k}={v}" for k, v in params.items()) or "default parameters"
     print(f"synth {res['top']} ({p}), synth_xilinx -family {res['family']}, {res['seconds']} s")
     print(f"  DSP  {res['DSP']}")
@@ -117,7 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  FF   {res['FF']}")
     print(f"  BRAM {res['BRAM36']:g}  (RAMB36 {res['RAMB36']}, RAMB18 {res['RAMB18']})")
     print(f"  report: {(SYNTH_ROOT / res['top']).relative_to(REPO_ROOT)}*/summary.json")
-    return 0
 
 
 if __name__ == "__main__":
