@@ -178,7 +178,8 @@ def generate_rtl(config: GPT2Config, weights, source: str, nodes: int, prompt_id
 
     try:
         with _stdout_to_stderr():  # the simulator's own log goes to stderr; stdout stays the result
-            return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag, dump=dump or False)
+            return run_system(config, weights, nodes, prompt_ids, n_tokens, tag=tag, dump=dump or False,
+                              quiet=True)
     except CompileError as exc:
         raise CliError(f"the model does not fit the accelerator: {exc}") from None
 

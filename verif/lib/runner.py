@@ -331,6 +331,7 @@ def run_sim(
     expect_failure: bool = False,
     run_name: str | None = None,
     make_overrides: Mapping[str, str] | None = None,
+    quiet: bool = False,
 ) -> SimResult:
     """Build ``toplevel`` (if needed) and run the cocotb tests of ``test_module`` on it.
 
@@ -355,6 +356,8 @@ def run_sim(
         make_overrides: replaces entries of :data:`MAKE_OVERRIDES` (C++ optimisation), e.g.
             ``{"OPT_GLOBAL": "-O1"}`` for a long-running system test; a change of these recompiles
             the build folder.
+        quiet: the Verilator/C++ build output goes to ``<build dir>/build.log`` and the simulator
+            log is not echoed (command-line use); failures still name both logs.
 
     Returns:
         a :class:`SimResult`. Raises :class:`SimFailure` on any failure unless ``expect_failure``.
@@ -443,6 +446,7 @@ def run_sim(
     print(f"[run_sim] build dir: {build_dir.relative_to(REPO_ROOT)}")
 
     runner = get_runner("verilator")
+    build_log = build_dir / "build.log"
     t0 = time.monotonic()
     with file_lock(build_dir.with_name(build_dir.name + ".lock")):
         overrides = {**MAKE_OVERRIDES, **(make_overrides or {})}
@@ -461,10 +465,15 @@ def run_sim(
                 build_dir=build_dir,
                 timescale=timescale,
                 waves=waves,
+                log_file=build_log if quiet else None,
             )
         except (RuntimeError, SystemExit, subprocess.CalledProcessError) as exc:
-            raise SimFailure(f"Verilator build of {toplevel} ({name}) failed: {exc}\n"
-                             f"  build dir: {build_dir}") from None
+            tail = ""
+            if quiet and build_log.is_file():
+                tail = "\n".join(build_log.read_text(errors="replace").splitlines()[-30:]) + "\n"
+            raise SimFailure(f"{tail}Verilator build of {toplevel} ({name}) failed: {exc}\n"
+                             f"  build dir: {build_dir}"
+                             + (f"\n  build log: {build_log}" if quiet else "")) from None
         finally:
             if saved_makeflags is None:
                 os.environ.pop("MAKEFLAGS", None)
@@ -499,11 +508,12 @@ def run_sim(
     result.reproduce = reproduce_command(module, seed, [t for t in failed if not t.startswith("<")])
 
     # show the simulator output (pytest captures it and shows it on failure)
-    lines = log_text.splitlines()
+    lines = [] if quiet else log_text.splitlines()
     if len(lines) > 400:
         print(f"[run_sim] ... {len(lines) - 400} earlier lines in {log_file}")
         lines = lines[-400:]
-    print("\n".join(lines))
+    if lines:
+        print("\n".join(lines))
     print(f"[run_sim] build+run {t_total:.1f}s (build {t_build:.1f}s); passed {len(passed)}, "
           f"failed {len(failed)}; log: {log_file.relative_to(REPO_ROOT)}")
     if waves:

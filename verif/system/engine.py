@@ -62,7 +62,7 @@ def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], 
                max_cycles: int = 2_000_000, start_pos: int = 0, kv_seed: int = 0, qmodel=None,
                make_overrides: dict | None = None, watchdog: int = 200_000,
                dump: bool | str | Path = False, mem_base: tuple = (), mem_alias: tuple = (),
-               image_hook=None) -> SystemRun:
+               image_hook=None, quiet: bool = False) -> SystemRun:
     """Run prompt + greedy generation on the simulated system; `reference` also computes the integer
     reference tokens (`expected`) and makes the testbench assert them step by step.
 
@@ -78,7 +78,8 @@ def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], 
     memory images (and so every address of its program) at that byte address instead of 0
     (`HwConfig.mem_base`; below the testbench memories' 2 GiB); `mem_alias[n]` loads a second copy there
     and alternates the compiler's allocations between the copies (`HwConfig.mem_alias`). `image_hook(img)`, if given, may edit the
-    compiled `SystemImage` in place before its memory images are written (e.g. re-encode the programs)."""
+    compiled `SystemImage` in place before its memory images are written (e.g. re-encode the programs).
+    `quiet` (the command line) sends the simulator build output to its build folder's `build.log`."""
     from refmodel.compiler import compile_model
     from refmodel.int_model import IntGPT2
     from refmodel.preload import preload_image, random_kv
@@ -137,7 +138,8 @@ def run_system(config, weights: dict | None, nodes: int, prompt_ids: list[int], 
             extra_build_args=SYSTEM_SPLIT_LONG if make_overrides == SYSTEM_MAKE_LONG else ["--output-split", "0"],
             plusargs=plus,
             make_overrides=SYSTEM_MAKE if make_overrides is None else make_overrides,
-            extra_env={"SYSTEM_CASE": str(out / "case.json")}, testcase="token_steps", run_name=tag)
+            extra_env={"SYSTEM_CASE": str(out / "case.json")}, testcase="token_steps", run_name=tag,
+            quiet=quiet)
     rows = json.loads(report.read_text())
     outputs = [r["next"] for r in rows]
     run = SystemRun(list(prompt_ids), outputs[len(prompt_ids) - 1 :], outputs,
