@@ -225,3 +225,19 @@ def test_fifo_assertion_fires():
     assert "InProtocol" in log and "failed" in log, \
         f"expected the InProtocol assertion in the log, got:\n{log[-3000:]}"
     assert "did not stop the simulation" not in log
+
+
+def test_fifo_quiet_run(capsys):
+    """run_sim(quiet=True), as the command line uses it: the build output goes to build.log, the
+    simulator log is not echoed, the result is the same."""
+    from verif.lib.runner import run_sim
+
+    res = run_sim(module=MODULE, toplevel="ll_fifo", parameters={"Width": 8, "Depth": 4},
+                  testcase="throughput", run_name="quiet", quiet=True)
+    out = capsys.readouterr().out
+    assert res.passed == ["throughput"], res.passed
+    assert "cocotb.regression" not in out and "Verilat" not in out, out[-2000:]
+    assert "[run_sim] build+run" in out
+    build_log = (res.build_dir / "build.log").read_text()
+    assert "make" in build_log, build_log[-2000:]
+    assert "cocotb.regression" in res.log
