@@ -7,7 +7,8 @@
 // - Fault injection on the beat with index fault_beat_i on this link (0 = first beat since reset),
 //   once per reset, selected by fault_kind_i:
 //     0 none, 1 corrupt (flip bit fault_bit_i of {side, last, data}), 2 drop (never presented),
-//     3 duplicate (presented twice).
+//     3 duplicate (presented twice), 4 forged last (last inverted and the parity recomputed, as a
+//     faulty sender would produce it: a tlast in the middle of a source's stream, or none at its end).
 //   fault_done_o goes high when the fault was applied; fault_src_o / fault_seq_o tell which beat.
 module ring_link_sim
   import ring_pkg::*;
@@ -29,7 +30,7 @@ module ring_link_sim
 
   input  logic                   stall_in_i,
   input  logic                   stall_out_i,
-  input  logic [1:0]             fault_kind_i,
+  input  logic [2:0]             fault_kind_i,
   input  logic [IdxWidth-1:0]    fault_beat_i,
   input  logic [8:0]             fault_bit_i,
   output logic                   fault_done_o,
@@ -44,24 +45,30 @@ module ring_link_sim
   logic [IdxWidth-1:0]    idx_q, cnt_q;
   logic [NodeIdWidth-1:0] fsrc_q;
   logic [IdxWidth-1:0]    fseq_q;
-  /* verilator lint_off UNUSEDSIGNAL */
-  ring_side_t             side_q;  // only src and seq are reported
-  /* verilator lint_on UNUSEDSIGNAL */
+  ring_side_t             side_q;
   logic                   hit, drop_now, dup_first, pop, out_hs;
 
   assign side_q    = beat_q[BeatWidth-1 -: SideWidth];
-  assign hit       = v_q && !faulted_q && (fault_kind_i != 2'd0) && (idx_q == fault_beat_i);
-  assign drop_now  = hit && (fault_kind_i == 2'd2);
+  assign hit       = v_q && !faulted_q && (fault_kind_i != 3'd0) && (idx_q == fault_beat_i);
+  assign drop_now  = hit && (fault_kind_i == 3'd2);
   assign out_valid_o = v_q && !drop_now && (shown_q || !stall_out_i);
   assign out_hs    = out_valid_o && out_ready_i;
-  assign dup_first = hit && (fault_kind_i == 2'd3) && out_hs;
+  assign dup_first = hit && (fault_kind_i == 3'd3) && out_hs;
   assign pop       = (out_hs && !dup_first) || drop_now;
   assign in_ready_o = !stall_in_i && (!v_q || pop);
 
+  ring_side_t forged_side;
+  always_comb begin
+    forged_side        = side_q;
+    forged_side.parity = ring_parity(beat_q[DataWidth-1:0], ~beat_q[DataWidth], side_q);
+  end
+
   always_comb begin
     beat_out = beat_q;
-    if (hit && (fault_kind_i == 2'd1)) begin
+    if (hit && (fault_kind_i == 3'd1)) begin
       beat_out[fault_bit_i] = ~beat_q[fault_bit_i];
+    end else if (hit && (fault_kind_i == 3'd4)) begin
+      beat_out = {forged_side, ~beat_q[DataWidth], beat_q[DataWidth-1:0]};
     end
   end
   assign {out_side_o, out_last_o, out_data_o} = beat_out;

@@ -46,7 +46,7 @@ module ring_tb_top
   // link i (router i -> router i+1) controls and observation
   input  logic [NumNodes-1:0]              link_stall_in_i,
   input  logic [NumNodes-1:0]              link_stall_out_i,
-  input  logic [NumNodes*2-1:0]            fault_kind_i,
+  input  logic [NumNodes*3-1:0]            fault_kind_i,
   input  logic [NumNodes*IdxWidth-1:0]     fault_beat_i,
   input  logic [NumNodes*9-1:0]            fault_bit_i,
   output logic [NumNodes-1:0]              fault_done_o,
@@ -136,7 +136,7 @@ module ring_tb_top
       .out_side_o   (ri_side[Next]),
       .stall_in_i   (link_stall_in_i[i]),
       .stall_out_i  (link_stall_out_i[i]),
-      .fault_kind_i (fault_kind_i[i*2 +: 2]),
+      .fault_kind_i (fault_kind_i[i*3 +: 3]),
       .fault_beat_i (fault_beat_i[i*IdxWidth +: IdxWidth]),
       .fault_bit_i  (fault_bit_i[i*9 +: 9]),
       .fault_done_o (fault_done_o[i]),

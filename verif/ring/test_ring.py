@@ -55,7 +55,7 @@ ERR_NONE, ERR_BAD_CMD, ERR_PARITY, ERR_BAD_SRC, ERR_BAD_OP = 0, 1, 2, 3, 4
 ERR_SEQ_GAP, ERR_SEQ_DUP, ERR_AFTER_LAST, ERR_MISSING_LAST, ERR_RX_OVERFLOW = 5, 6, 7, 8, 9
 ERR_BAD_ADDR, ERR_LOCAL_LAST, ERR_IDLE_BEAT, ERR_TIMEOUT = 10, 11, 12, 13
 
-FAULT_NONE, FAULT_CORRUPT, FAULT_DROP, FAULT_DUP = 0, 1, 2, 3
+FAULT_NONE, FAULT_CORRUPT, FAULT_DROP, FAULT_DUP, FAULT_FORGE_LAST = 0, 1, 2, 3, 4
 COVERED_BITS = DW + 1 + 48  # {side, last, data} bits the link model can flip
 
 NORMAL_TIMEOUT = 4000  # watchdog in normal tests: far above any stall the tests insert
@@ -231,7 +231,7 @@ class RingTb:
             d.cmd_block_log2_i.value = cmd["block_log2"]
             d.clear_i.value = _pack(self.clear, 1)
             d.timeout_i.value = self.timeout
-            d.fault_kind_i.value = _pack([f[0] for f in self.faults], 2)
+            d.fault_kind_i.value = _pack([f[0] for f in self.faults], 3)
             d.fault_beat_i.value = _pack([f[1] for f in self.faults], IW)
             d.fault_bit_i.value = _pack([f[2] for f in self.faults], 9)
             await ReadOnly()
@@ -773,8 +773,8 @@ async def back_to_back(dut):
     _finish_coverage(tb, "back_to_back")
 
 
-FAULT_BINS = ["corrupt", "drop_gap", "drop_tail", "duplicate", "local_last", "bad_cmd",
-              "idle_beat", "bad_op", "clear"]
+FAULT_BINS = ["corrupt", "drop_gap", "drop_tail", "duplicate", "last_mid", "last_missing",
+              "local_last", "bad_cmd", "idle_beat", "bad_op", "clear"]
 
 
 def _fault_bins(n: int) -> list[str]:
@@ -792,16 +792,20 @@ async def faults(dut):
     n = tb.n
     prefix = f"{MODULE}.n{n}.faults"
     cov_fault = _cover(prefix, "fault", _fault_bins(n))
-    cov_code = _cover(prefix, "code", ([ERR_PARITY, ERR_SEQ_GAP, ERR_SEQ_DUP, ERR_TIMEOUT,
-                                        ERR_LOCAL_LAST, ERR_BAD_CMD, ERR_IDLE_BEAT, ERR_BAD_OP]
+    cov_code = _cover(prefix, "code", ([ERR_PARITY, ERR_SEQ_GAP, ERR_SEQ_DUP, ERR_AFTER_LAST,
+                                        ERR_MISSING_LAST, ERR_TIMEOUT, ERR_LOCAL_LAST, ERR_BAD_CMD,
+                                        ERR_IDLE_BEAT, ERR_BAD_OP]
                                        if n > 1 else [ERR_LOCAL_LAST, ERR_BAD_CMD]))
 
-    def check_others(res: OpResult, lay, data, faulty: int, what: str) -> None:
+    def check_others(res: OpResult, lay, data, faulty: int, what: str, also=()) -> None:
+        """Nodes other than `faulty` end with no error (and the exact vector) or a timeout; `also`:
+        codes they may report too (a forged beat passes the parity check and is forwarded, so the
+        nodes after `faulty` see the same out-of-protocol beat)."""
         for i in range(n):
             if i == faulty:
                 continue
-            assert res.errors[i] in (ERR_NONE, ERR_TIMEOUT), \
-                f"{what}: node {i} reported {res.errors[i]}, only none/timeout allowed"
+            assert res.errors[i] in (ERR_NONE, ERR_TIMEOUT, *also), \
+                f"{what}: node {i} reported {res.errors[i]}, only none/timeout/{list(also)} allowed"
             if res.errors[i] == ERR_NONE:
                 got = {a: d for a, d, _ in res.writes[i]}
                 assert len(got) == len(res.writes[i]) == lay.vec_beats and \
@@ -809,15 +813,22 @@ async def faults(dut):
                     f"{what}: node {i} finished without error but its vector is wrong"
 
     if n > 1:
-        plan = ["corrupt", "drop", "drop_tail", "duplicate"] * 4
+        # forged last: the link's first beat (seq 0 of a source that sends 4) gets a tlast, the
+        # link's final beat (its source's last) loses it, then one on a random beat
+        plan = ["corrupt", "drop", "drop_tail", "duplicate"] * 4 + ["last_first", "last_final",
+                                                                    "last_any"]
         for k, fk in enumerate(plan):
-            _, lay = random_layout(rng, n, max_vec=40)
+            if fk.startswith("last_"):
+                lay = model.strided(n, 4 * n, rng.randint(0, 2))
+            else:
+                _, lay = random_layout(rng, n, max_vec=40)
             links = [j for j in range(n) if model.link_beats_gather(lay, j) > 0]
             link = rng.choice(links)
             nbeats = model.link_beats_gather(lay, link)
-            beat = nbeats - 1 if fk == "drop_tail" else rng.randrange(nbeats)
+            beat = (nbeats - 1 if fk in ("drop_tail", "last_final") else 0 if fk == "last_first"
+                    else rng.randrange(nbeats))
             kind = {"corrupt": FAULT_CORRUPT, "drop": FAULT_DROP, "drop_tail": FAULT_DROP,
-                    "duplicate": FAULT_DUP}[fk]
+                    "duplicate": FAULT_DUP}.get(fk, FAULT_FORGE_LAST)
             await tb.reset()  # the link models count beats from reset
             tb.faults = [(FAULT_NONE, 0, 0)] * n
             tb.faults[link] = (kind, beat, rng.randrange(COVERED_BITS))
@@ -833,6 +844,9 @@ async def faults(dut):
                 exp, name = ERR_PARITY, "corrupt"
             elif kind == FAULT_DUP:
                 exp, name = ERR_SEQ_DUP, "duplicate"
+            elif kind == FAULT_FORGE_LAST:
+                exp, name = ((ERR_AFTER_LAST, "last_mid") if seq < lay.own_len(src) - 1
+                             else (ERR_MISSING_LAST, "last_missing"))
             elif seq < lay.own_len(src) - 1:
                 exp, name = ERR_SEQ_GAP, "drop_gap"
             else:
@@ -840,7 +854,7 @@ async def faults(dut):
             what = f"fault {k} {name} on link {link} (beat {beat}: src {src} seq {seq})"
             dut._log.info(f"{what}: codes {res.errors}")
             assert res.errors[dst] == exp, f"{what}: node {dst} code {res.errors[dst]}, expected {exp}"
-            check_others(res, lay, data, dst, what)
+            check_others(res, lay, data, dst, what, also=(exp,) if kind == FAULT_FORGE_LAST else ())
             cov_fault(name)
             cov_code(exp)
             tb.faults = [(FAULT_NONE, 0, 0)] * n
