@@ -7,8 +7,8 @@
 // - Fault injection on the beat with index fault_beat_i on this link (0 = first beat since reset),
 //   once per reset, selected by fault_kind_i:
 //     0 none, 1 corrupt (flip bit fault_bit_i of {side, last, data}), 2 drop (never presented),
-//     3 duplicate (presented twice), 4 forged last (last inverted and the parity recomputed, as a
-//     faulty sender would produce it: a tlast in the middle of a source's stream, or none at its end).
+//     3 duplicate (presented twice), 4 forge (flip bit fault_bit_i and recompute the parity, as a
+//     faulty sender would produce the beat: a wrong tlast, source or address that passes the parity).
 //   fault_done_o goes high when the fault was applied; fault_src_o / fault_seq_o tell which beat.
 module ring_link_sim
   import ring_pkg::*;
@@ -45,7 +45,9 @@ module ring_link_sim
   logic [IdxWidth-1:0]    idx_q, cnt_q;
   logic [NodeIdWidth-1:0] fsrc_q;
   logic [IdxWidth-1:0]    fseq_q;
-  ring_side_t             side_q;
+  /* verilator lint_off UNUSEDSIGNAL */
+  ring_side_t             side_q;  // only src and seq are reported
+  /* verilator lint_on UNUSEDSIGNAL */
   logic                   hit, drop_now, dup_first, pop, out_hs;
 
   assign side_q    = beat_q[BeatWidth-1 -: SideWidth];
@@ -57,18 +59,21 @@ module ring_link_sim
   assign pop       = (out_hs && !dup_first) || drop_now;
   assign in_ready_o = !stall_in_i && (!v_q || pop);
 
-  ring_side_t forged_side;
+  logic [BeatWidth-1:0] flipped;
+  ring_side_t           forged_side;
   always_comb begin
-    forged_side        = side_q;
-    forged_side.parity = ring_parity(beat_q[DataWidth-1:0], ~beat_q[DataWidth], side_q);
+    flipped              = beat_q;
+    flipped[fault_bit_i] = ~beat_q[fault_bit_i];
+    forged_side          = flipped[BeatWidth-1 -: SideWidth];
+    forged_side.parity   = ring_parity(flipped[DataWidth-1:0], flipped[DataWidth], forged_side);
   end
 
   always_comb begin
     beat_out = beat_q;
     if (hit && (fault_kind_i == 3'd1)) begin
-      beat_out[fault_bit_i] = ~beat_q[fault_bit_i];
+      beat_out = flipped;
     end else if (hit && (fault_kind_i == 3'd4)) begin
-      beat_out = {forged_side, ~beat_q[DataWidth], beat_q[DataWidth-1:0]};
+      beat_out = {forged_side, flipped[DataWidth:0]};
     end
   end
   assign {out_side_o, out_last_o, out_data_o} = beat_out;

@@ -55,7 +55,12 @@ ERR_NONE, ERR_BAD_CMD, ERR_PARITY, ERR_BAD_SRC, ERR_BAD_OP = 0, 1, 2, 3, 4
 ERR_SEQ_GAP, ERR_SEQ_DUP, ERR_AFTER_LAST, ERR_MISSING_LAST, ERR_RX_OVERFLOW = 5, 6, 7, 8, 9
 ERR_BAD_ADDR, ERR_LOCAL_LAST, ERR_IDLE_BEAT, ERR_TIMEOUT = 10, 11, 12, 13
 
-FAULT_NONE, FAULT_CORRUPT, FAULT_DROP, FAULT_DUP, FAULT_FORGE_LAST = 0, 1, 2, 3, 4
+FAULT_NONE, FAULT_CORRUPT, FAULT_DROP, FAULT_DUP, FAULT_FORGE = 0, 1, 2, 3, 4
+# bit positions in the link model's {side, last, data} (side: parity, src, tag, op, seq, addr, MSB
+# first; rtl/ring/ring_pkg.sv): the ones the forge fault flips
+BIT_LAST = DW
+BIT_ADDR_MSB = DW + 1 + IW - 1
+BIT_SRC_MSB = DW + 1 + 2 * IW + 1 + 4 + 2
 COVERED_BITS = DW + 1 + 48  # {side, last, data} bits the link model can flip
 
 NORMAL_TIMEOUT = 4000  # watchdog in normal tests: far above any stall the tests insert
@@ -774,11 +779,14 @@ async def back_to_back(dut):
 
 
 FAULT_BINS = ["corrupt", "drop_gap", "drop_tail", "duplicate", "last_mid", "last_missing",
-              "local_last", "bad_cmd", "idle_beat", "bad_op", "clear"]
+              "bad_addr", "bad_src", "local_last", "bad_cmd", "idle_beat", "bad_op", "clear"]
 
 
 def _fault_bins(n: int) -> list[str]:
-    return FAULT_BINS if n > 1 else ["local_last", "bad_cmd", "clear"]
+    if n == 1:
+        return ["local_last", "bad_cmd", "clear"]
+    # a source id >= N exists only below 8 nodes (the forge fault flips the top bit of src)
+    return FAULT_BINS if n < 8 else [b for b in FAULT_BINS if b != "bad_src"]
 
 
 @cocotb.test()
@@ -793,8 +801,9 @@ async def faults(dut):
     prefix = f"{MODULE}.n{n}.faults"
     cov_fault = _cover(prefix, "fault", _fault_bins(n))
     cov_code = _cover(prefix, "code", ([ERR_PARITY, ERR_SEQ_GAP, ERR_SEQ_DUP, ERR_AFTER_LAST,
-                                        ERR_MISSING_LAST, ERR_TIMEOUT, ERR_LOCAL_LAST, ERR_BAD_CMD,
-                                        ERR_IDLE_BEAT, ERR_BAD_OP]
+                                        ERR_MISSING_LAST, ERR_BAD_ADDR, ERR_TIMEOUT, ERR_LOCAL_LAST,
+                                        ERR_BAD_CMD, ERR_IDLE_BEAT, ERR_BAD_OP]
+                                       + ([ERR_BAD_SRC] if n < 8 else [])
                                        if n > 1 else [ERR_LOCAL_LAST, ERR_BAD_CMD]))
 
     def check_others(res: OpResult, lay, data, faulty: int, what: str, also=()) -> None:
@@ -813,12 +822,15 @@ async def faults(dut):
                     f"{what}: node {i} finished without error but its vector is wrong"
 
     if n > 1:
-        # forged last: the link's first beat (seq 0 of a source that sends 4) gets a tlast, the
-        # link's final beat (its source's last) loses it, then one on a random beat
-        plan = ["corrupt", "drop", "drop_tail", "duplicate"] * 4 + ["last_first", "last_final",
-                                                                    "last_any"]
+        # forged beats (parity recomputed): the link's first beat (seq 0 of a source that sends
+        # 4) gets a tlast, the link's final beat (its source's last) loses it, a random beat
+        # either; a random beat's address gets bit 15 (>= vec_beats), its source id bit 2 (>= N)
+        plan = (["corrupt", "drop", "drop_tail", "duplicate"] * 4
+                + ["last_first", "last_final", "last_any", "addr", "addr"]
+                + (["src", "src"] if n < 8 else []))
         for k, fk in enumerate(plan):
-            if fk.startswith("last_"):
+            forge = fk.startswith("last_") or fk in ("addr", "src")
+            if forge:
                 lay = model.strided(n, 4 * n, rng.randint(0, 2))
             else:
                 _, lay = random_layout(rng, n, max_vec=40)
@@ -828,10 +840,12 @@ async def faults(dut):
             beat = (nbeats - 1 if fk in ("drop_tail", "last_final") else 0 if fk == "last_first"
                     else rng.randrange(nbeats))
             kind = {"corrupt": FAULT_CORRUPT, "drop": FAULT_DROP, "drop_tail": FAULT_DROP,
-                    "duplicate": FAULT_DUP}.get(fk, FAULT_FORGE_LAST)
+                    "duplicate": FAULT_DUP}.get(fk, FAULT_FORGE)
+            bit = ({"addr": BIT_ADDR_MSB, "src": BIT_SRC_MSB}.get(fk, BIT_LAST) if forge
+                   else rng.randrange(COVERED_BITS))
             await tb.reset()  # the link models count beats from reset
             tb.faults = [(FAULT_NONE, 0, 0)] * n
-            tb.faults[link] = (kind, beat, rng.randrange(COVERED_BITS))
+            tb.faults[link] = (kind, beat, bit)
             data = random_data(rng, lay.vec_beats)
             tb.set_patterns(prod=[make_pattern("random_30", rng) for _ in range(n)])
             res = await tb.gather(lay, data, max_cycles=5000)
@@ -844,7 +858,11 @@ async def faults(dut):
                 exp, name = ERR_PARITY, "corrupt"
             elif kind == FAULT_DUP:
                 exp, name = ERR_SEQ_DUP, "duplicate"
-            elif kind == FAULT_FORGE_LAST:
+            elif fk == "addr":
+                exp, name = ERR_BAD_ADDR, "bad_addr"
+            elif fk == "src":
+                exp, name = ERR_BAD_SRC, "bad_src"
+            elif kind == FAULT_FORGE:
                 exp, name = ((ERR_AFTER_LAST, "last_mid") if seq < lay.own_len(src) - 1
                              else (ERR_MISSING_LAST, "last_missing"))
             elif seq < lay.own_len(src) - 1:
@@ -854,7 +872,7 @@ async def faults(dut):
             what = f"fault {k} {name} on link {link} (beat {beat}: src {src} seq {seq})"
             dut._log.info(f"{what}: codes {res.errors}")
             assert res.errors[dst] == exp, f"{what}: node {dst} code {res.errors[dst]}, expected {exp}"
-            check_others(res, lay, data, dst, what, also=(exp,) if kind == FAULT_FORGE_LAST else ())
+            check_others(res, lay, data, dst, what, also=(exp,) if kind == FAULT_FORGE else ())
             cov_fault(name)
             cov_code(exp)
             tb.faults = [(FAULT_NONE, 0, 0)] * n
