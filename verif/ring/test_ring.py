@@ -779,7 +779,8 @@ async def back_to_back(dut):
 
 
 FAULT_BINS = ["corrupt", "drop_gap", "drop_tail", "duplicate", "last_mid", "last_missing",
-              "bad_addr", "bad_src", "local_last", "bad_cmd", "idle_beat", "bad_op", "clear"]
+              "bad_addr", "bad_src", "local_last", "bad_cmd", "idle_beat", "bad_op", "rx_overflow",
+              "clear"]
 
 
 def _fault_bins(n: int) -> list[str]:
@@ -802,7 +803,7 @@ async def faults(dut):
     cov_fault = _cover(prefix, "fault", _fault_bins(n))
     cov_code = _cover(prefix, "code", ([ERR_PARITY, ERR_SEQ_GAP, ERR_SEQ_DUP, ERR_AFTER_LAST,
                                         ERR_MISSING_LAST, ERR_BAD_ADDR, ERR_TIMEOUT, ERR_LOCAL_LAST,
-                                        ERR_BAD_CMD, ERR_IDLE_BEAT, ERR_BAD_OP]
+                                        ERR_BAD_CMD, ERR_IDLE_BEAT, ERR_BAD_OP, ERR_RX_OVERFLOW]
                                        + ([ERR_BAD_SRC] if n < 8 else [])
                                        if n > 1 else [ERR_LOCAL_LAST, ERR_BAD_CMD]))
 
@@ -928,6 +929,32 @@ async def faults(dut):
             check_others(res, lay, data, m, "operation mismatch")
             cov_fault("bad_op")
             cov_code(ERR_BAD_OP)
+            await tb.reset()
+
+        # inconsistent configuration: node 0 is told it owns the whole (4-beat) vector, the others
+        # that every node owns 4 of 4N beats (node 0 the same first 4): node 0 expects no beat, the
+        # first one it receives is one too many
+        for _ in range(2):
+            lay = model.contiguous(n, [4] * n)
+            alone = model.contiguous(n, [4] + [0] * (n - 1))
+            data = random_data(rng, lay.vec_beats)
+            for i in range(n):
+                addrs = lay.addresses(i)
+                for k2, a in enumerate(addrs):
+                    tb.prod_q[i].append((data[a], int(k2 == len(addrs) - 1)))
+            others = list(range(1, n))
+            tb._command(0, lay, 0, nodes=others)
+            while any(tb.accepted[i] == 0 or tb.cmd_pending[i] for i in others):
+                await RisingEdge(dut.clk_i)
+            await tb.wait_cycles(rng.randint(0, 20))  # node N-1's first beat waits at node 0
+            tb._set_cmd((0, alone))  # node 0's command, without starting a new observation
+            tb.cmd_pending[0], tb.cmd_delay[0] = True, 0
+            res = await tb._wait_done(range(n), 5000)
+            dut._log.info(f"rx overflow (node 0 told it owns the whole vector): codes {res.errors}")
+            assert res.errors[0] == ERR_RX_OVERFLOW, f"rx overflow: node 0 code {res.errors[0]}"
+            check_others(res, lay, data, 0, "rx overflow")
+            cov_fault("rx_overflow")
+            cov_code(ERR_RX_OVERFLOW)
             await tb.reset()
 
     # local producer's tlast on the wrong beat
