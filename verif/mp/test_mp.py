@@ -278,11 +278,16 @@ class MpEnv:
             self.dut.cfg_latency_i.value = latency + self.prng.randint(0, jitter)
 
     async def load(self, mat: Matrix, base_beats: list[int] | None = None, act_base: int = 0,
-                   alias: int = 0):
+                   alias: int = 0, rq_reserved: int = 0):
         """Write the packer's images and the activation as hex files and pulse load_i. With alias
         (a multiple of the memory size) the kernel reads the images through the testbench's second
-        memory window at that address."""
+        memory window at that address. rq_reserved: bits ORed into every rq word of the parameter
+        beats after packing (the packer refuses reserved bits; the kernel must ignore them)."""
         images, desc = lay.pack_matrix(mat.w, mat.bias, mat.rq, self.num_pe, self.lanes)
+        if rq_reserved:
+            images = [_set_rq_bits(img, desc, rq_reserved) for img in images]
+            rq = lay.unpack_matrix(images, desc)[2]
+            assert np.all(rq & np.uint32(rq_reserved) == rq_reserved), "reserved rq bits not set"
         if base_beats is None:
             base_beats = [0] * self.num_pe
         hexw = 2 * self.lanes
@@ -769,6 +774,39 @@ async def late_activations(dut):
     again, _, err = await env.run(small)
     assert err == 0 and _same(again, sref), "matrix after an abort while draining differs"
     _cov_stall("abort_prefetch")
+
+
+RQ_RESERVED = 0xFFC0_8000  # bits 31:22 and 15 of the rq word ({10'b0, s, 1'b0, m}, docs/mp.md)
+
+
+def _set_rq_bits(img: bytes, desc, bits: int) -> bytes:
+    """One port's image with `bits` ORed into the rq word of every row slot of every parameter beat
+    (a group's parameter beat holds `group` rows of {bias, rq}, 8 bytes each, then its weights)."""
+    lanes, g = desc.lanes, desc.group
+    arr = np.frombuffer(img, dtype=np.uint8).reshape(-1, lanes).copy()
+    for gi in range(desc.groups):
+        beat = gi * (1 + g * desc.din_beats)
+        if beat >= len(arr):
+            break
+        words = arr[beat].view("<u4")  # bias, rq, bias, rq, ...
+        words[1::2] |= np.uint32(bits)
+    return arr.tobytes()
+
+
+@cocotb.test()
+async def rq_reserved_bits_ignored(dut):
+    """Parameter beats whose rq words have every reserved bit set (an image the packer would
+    refuse): the kernel ignores those bits, the outputs equal the reference in every mode; then a
+    clean image again (the reserved bits toggle both ways)."""
+    env = MpEnv(dut)
+    await env.start()
+    n, lanes = env.num_pe, env.lanes
+    for mode, dirty in ((intops.MODE_INT8, True), (intops.MODE_WIDE, True),
+                        (intops.MODE_GELU, True), (intops.MODE_INT8, False)):
+        mat = make_matrix(env.rng, 3 * n + 1, 2 * lanes + 3, mode)
+        await env.load(mat, rq_reserved=RQ_RESERVED if dirty else 0)
+        got, _, err = await env.run(mat)
+        assert err == 0, f"mode {mode}, reserved rq bits {'set' if dirty else 'clear'}: error {err}"
 
 
 @cocotb.test()
