@@ -3,7 +3,9 @@
 Sections: regression summary per tier (`build/regress/<tier>.xml`), code coverage per RTL module
 (`build/coverage/code/**/*.dat`, from runs with COVERAGE=1, see ci/coverage.py), functional coverage
 merged over every exported test (`build/coverage/func/**/*.yml`), the system's cycles per token and per
-unit (`build/system/cases/*/report.json`) with an SVG bar chart of the per-unit breakdown, and the
+unit (`build/system/cases/*/report.json`) with an SVG bar chart of the per-unit breakdown, GPT-2
+medium and small in RTL simulation (`refmodel/cyclemodel/measured_gpt2.json`) beside the cycle model
+with the model's critical-path breakdown per kernel and an SVG time line of one layer, and the
 synthesis estimates (`build/synth/*/summary.json`). A section whose inputs are missing says which
 command produces them.
 """
@@ -128,6 +130,90 @@ def system_cycles() -> list[str]:
     return lines + [""]
 
 
+def _svg_layer(rows: list[tuple[str, list]], path: Path) -> None:
+    """One decoder layer on node 0 per node count: a time line per unit (launch to done of each op)."""
+    width, left, lane_h = 900, 120, 16
+    units = ["LNR", "MP", "MHA", "RING"]
+    t_max = max(max(d for _, _, d, _ in ops) for _, ops in rows) or 1
+    block = lane_h * (len(units) + 1.5)
+    h = 40 + block * len(rows) + 25
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h:.0f}" font-family="sans-serif" '
+           'font-size="11">', '<text x="10" y="18" font-size="12">one GPT-2 medium layer (layer 1, position 639) on '
+           'node 0, cycle-model time line: each op from launch to done</text>']
+    scale = (width - left - 20) / t_max
+    for i, (name, ops) in enumerate(rows):
+        y0 = 32 + i * block
+        out.append(f'<text x="10" y="{y0 + 12:.0f}" font-weight="bold">{name}</text>')
+        for j, unit in enumerate(units):
+            y = y0 + 16 + j * lane_h
+            out.append(f'<text x="40" y="{y + 11:.0f}">{unit}</text>')
+            for u, a, d, label in ops:
+                if u != unit:
+                    continue
+                out.append(f'<rect x="{left + a * scale:.1f}" y="{y:.0f}" width="{max((d - a) * scale, 1):.1f}" '
+                           f'height="{lane_h - 3}" fill="{UNIT_COLOURS.get(u, "#777")}"><title>{label}: cycles '
+                           f'{a}..{d} ({d - a})</title></rect>')
+                if (d - a) * scale > 30:
+                    out.append(f'<text x="{left + a * scale + 3:.1f}" y="{y + 10:.0f}" fill="white">{label}</text>')
+    out.append(f'<text x="{left}" y="{h - 8:.0f}">0</text><text x="{width - 90}" y="{h - 8:.0f}">{t_max} cycles</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out))
+
+
+def gpt2_medium() -> list[str]:
+    """GPT-2 medium (and small) in RTL simulation beside the cycle model and the memory bound, the
+    critical-path breakdown per kernel and a one-layer time line."""
+    from refmodel.bench import load_measured
+    from refmodel.config import get_config
+    from refmodel.cyclemodel.bound import PAPER_MS, memory_bound
+    from refmodel.cyclemodel.system import token_cycles
+
+    lines = ["## GPT-2 in RTL simulation against the cycle model", ""]
+    runs = load_measured()
+    if runs:
+        lines += ["Recorded by `make bench-rtl` (`refmodel/cyclemodel/measured_gpt2.json`): one token, tokens equal "
+                  "to the integer reference.", "",
+                  "| model | nodes | position | RTL cycles | model | error | memory bound | ratio | ms at 285 MHz "
+                  "| paper ms |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for key, run in sorted(runs.items()):
+            for st in run["steps"]:
+                meas, model, bound = max(st["cycles"]), st["model_cycles"], st["memory_bound"]
+                paper = PAPER_MS.get(run["nodes"]) if run["config"] == "gpt2-medium" else None
+                lines.append(f"| {run['config']} | {run['nodes']} | {st['pos']} | {meas:,} | {model:,} | "
+                             f"{100 * (model - meas) / meas:+.3f} % | {bound:,} | {meas / bound:.3f} | "
+                             f"{meas / 285e3:.2f} | {paper if paper else '-'} |")
+        lines.append("")
+    else:
+        lines += ["No recorded GPT-2 runs: `make bench-rtl`.", ""]
+    cfg = get_config("gpt2-medium")
+    res = {n: token_cycles(cfg, n, 639) for n in (1, 2, 4)}
+    keys = list(res[1].critical)
+    lines += ["Where the time goes (cycle model, GPT-2 medium at position 639; critical path of the slowest node, "
+              "cycles and share):", "",
+              "| nodes | " + " | ".join(keys) + " | total | memory bound |",
+              "|---|" + "---|" * (len(keys) + 2)]
+    for n, b in res.items():
+        lines.append(f"| {n} | " + " | ".join(f"{b.critical[k]:,} ({100 * b.critical[k] / b.cycles:.1f} %)"
+                                             for k in keys)
+                     + f" | {b.cycles:,} | {memory_bound(cfg, n, 639).cycles:,} |")
+    rows = []
+    for n, b in res.items():
+        ops = b.ops[0]
+        ln = [k for k, o in enumerate(ops) if o[0] == "LNR"]
+        lo, hi = ln[2], ln[4]  # layer 1: from its ln_1 to the next layer's ln_1
+        t0 = ops[lo][1]
+        names = iter(["QKV", "proj", "FC1", "FC2"])
+        lnames = iter(["ln_1", "ln_2"])
+        layer = []
+        for u, a, d in ops[lo:hi]:
+            label = next(names) if u == "MP" else next(lnames) if u == "LNR" else u.lower()
+            layer.append((u, a - t0, d - t0, label))
+        rows.append((f"{n} node{'s' if n > 1 else ''}", layer))
+    _svg_layer(rows, OUT / "layer.svg")
+    lines += ["", "![one layer on node 0](layer.svg)", ""]
+    return lines
+
+
 def synthesis() -> list[str]:
     lines = ["## Synthesis estimates (Yosys synth_xilinx)", ""]
     files = sorted((BUILD / "synth").glob("*/summary.json"))
@@ -154,7 +240,7 @@ def synthesis() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     page = ["# LoopLynx-style accelerator: regression report", ""]
-    for section in (regression, code_coverage, functional_coverage, system_cycles, synthesis):
+    for section in (regression, code_coverage, functional_coverage, system_cycles, gpt2_medium, synthesis):
         page += section()
     (OUT / "report.md").write_text("\n".join(page) + "\n")
     print("\n".join(page))
