@@ -312,6 +312,12 @@ async def corner_cases(dut):
     await tb.run("read", d)
     await tb.run("load_ln", d, 0, delta=big, g=g, b=b)  # load saturates too
     await tb.run("read", d)
+    # huge variance (var_num = d * sum(x^2) - sum(x)^2 >= 2^66) needs d >= 1024 at the residual
+    # extremes: the largest d this build takes, alternating extremes
+    if tb.maxd >= 1024:
+        dd = tb.maxd
+        await tb.run("load_ln", dd, 24, delta=np.resize(np.array([intops.RES_MAX, intops.RES_MIN]), dd),
+                     g=np.resize(gsigns, dd), b=np.resize(b0, dd))
     # smallest legal vector
     await tb.run("load_ln", lanes, 20, delta=rand_res(rng, lanes), g=g[:lanes], b=b[:lanes])
     await tb.run("load_ln", lanes, 20, delta=np.full(lanes, -5), g=g[:lanes], b=b[:lanes])
