@@ -179,7 +179,8 @@ def make_matrix(rng: np.random.Generator, rows: int, d_in: int, mode: int, kind:
     elif kind == "ties":  # m = 1 and a bias that puts every acc exactly half-way: (2q+1) * 2**(s-1)
         m = np.ones(rows, dtype=np.int64)
         s = rng.integers(1, 5, size=rows)
-        q = rng.integers(-200, 200, size=rows)
+        q = rng.integers(0, 200, size=rows)
+        q[::2] = -1 - q[::2]  # even rows below zero, odd rows above: ties of both signs
         bias = ((2 * q + 1) * (np.int64(1) << (s - 1)) - (acc0 - bias.astype(np.int64))
                 ).astype(np.int32)
     else:

@@ -826,22 +826,26 @@ async def faults(dut):
         # forged beats (parity recomputed): the link's first beat (seq 0 of a source that sends
         # 4) gets a tlast, the link's final beat (its source's last) loses it, a random beat
         # either; a random beat's address gets bit 15 (>= vec_beats), its source id bit 2 (>= N)
-        plan = (["corrupt", "drop", "drop_tail", "duplicate"] * 4
+        # the first drop takes the link's first beat (seq 0 of a source that sends 4): a gap
+        # whatever the seed; the other drops take random beats (a gap or, on a source's last
+        # beat, a timeout)
+        plan = (["corrupt", "drop_first", "drop_tail", "duplicate"]
+                + ["corrupt", "drop", "drop_tail", "duplicate"] * 3
                 + ["last_first", "last_final", "last_any", "addr", "addr"]
                 + (["src", "src"] if n < 8 else []))
         for k, fk in enumerate(plan):
             forge = fk.startswith("last_") or fk in ("addr", "src")
-            if forge:
+            if forge or fk == "drop_first":
                 lay = model.strided(n, 4 * n, rng.randint(0, 2))
             else:
                 _, lay = random_layout(rng, n, max_vec=40)
             links = [j for j in range(n) if model.link_beats_gather(lay, j) > 0]
             link = rng.choice(links)
             nbeats = model.link_beats_gather(lay, link)
-            beat = (nbeats - 1 if fk in ("drop_tail", "last_final") else 0 if fk == "last_first"
-                    else rng.randrange(nbeats))
-            kind = {"corrupt": FAULT_CORRUPT, "drop": FAULT_DROP, "drop_tail": FAULT_DROP,
-                    "duplicate": FAULT_DUP}.get(fk, FAULT_FORGE)
+            beat = (nbeats - 1 if fk in ("drop_tail", "last_final")
+                    else 0 if fk in ("last_first", "drop_first") else rng.randrange(nbeats))
+            kind = {"corrupt": FAULT_CORRUPT, "drop": FAULT_DROP, "drop_first": FAULT_DROP,
+                    "drop_tail": FAULT_DROP, "duplicate": FAULT_DUP}.get(fk, FAULT_FORGE)
             bit = ({"addr": BIT_ADDR_MSB, "src": BIT_SRC_MSB}.get(fk, BIT_LAST) if forge
                    else rng.randrange(COVERED_BITS))
             await tb.reset()  # the link models count beats from reset
