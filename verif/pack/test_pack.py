@@ -142,16 +142,17 @@ async def random_traffic(dut):
         pass
 
     tb.on_vector = lambda mode, n: sample_vector(mode, n, "/".join(current))
+    pair = 0
     for idle in PATTERN_NAMES:
         for bp in PATTERN_NAMES:
             current[:] = [idle, bp]
             tb.source.idle = make_pattern(idle, rng)
             tb.sink.backpressure = make_pattern(bp, rng)
             vectors = [(random_vector(rng), rng.randint(0, 1)) for _ in range(4)]
-            # make sure every last-beat lane count and both modes appear
-            k = rng.randint(1, num_in)
-            vectors.append(([rng.getrandbits(32) for _ in range(num_in * rng.randint(0, 5) + k)],
-                            rng.randint(0, 1)))
+            # every (mode, last-beat lane count) in turn, whatever the seed (81 pairs >= 2 x NumIn)
+            k, mode = pair % num_in + 1, (pair // num_in) % 2
+            vectors.append(([rng.getrandbits(32) for _ in range(num_in * rng.randint(0, 5) + k)], mode))
+            pair += 1
             await tb.run(vectors)
     tb.sb.check_done(min_matched=len(PATTERN_NAMES) ** 2 * 5)
     dut._log.info(f"NumIn {num_in}: {tb.sb.summary()}")
