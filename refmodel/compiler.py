@@ -113,10 +113,10 @@ class NodeImage:
     mem_alias: int = 0  # != 0: byte address of a second copy of the channels (HwConfig.mem_alias)
 
     def offset(self, addr: int) -> int:
-        """The index in `channels[p]` of bus address `addr` (in either copy)."""
-        if self.mem_alias and addr >= self.mem_alias and (addr < self.mem_base or self.mem_alias > self.mem_base):
-            return addr - self.mem_alias
-        return addr - self.mem_base
+        """The index in `channels[p]` of bus address `addr` (in either copy: the one with the highest
+        base not above `addr`)."""
+        bases = [b for b in (self.mem_base, self.mem_alias or self.mem_base) if b <= addr]
+        return addr - max(bases) if bases else addr - self.mem_base
 
     def program_bytes(self) -> bytes:
         return isa.assemble(self.program)

@@ -19,6 +19,8 @@ Each configuration (NumPe, Lanes, ActLatency) is one Verilator build running eve
   activation read before go, the prefetch stays within its limit (PrefetchBeats per port), cycles
   follow the model; abort_i
   while prefetching, mid-matrix and while draining (results waiting) drains the ports, and the next matrix is identical.
+* ``rq_reserved_bits_ignored``: images with every reserved rq-word bit set (which the packer
+  refuses) give the reference result in every mode.
 * ``wide_fields``: 65535 rows (one beat per row) read at the top of the 32-bit address space, the
   activation in the last buffer word, GELU output shifts >= 32.
 * ``coverage``: every functional coverage bin was hit (runs last).
@@ -658,6 +660,23 @@ async def errors(dut):
     assert err == 0 and _same(got, good)
 
 
+async def _abort_until_done(dut, limit: int, what: str) -> None:
+    """Pulse abort_i for one cycle; done_o must follow within `limit` cycles with no error code.
+    Returns on the clock edge after done."""
+    dut.abort_i.value = 1
+    await RisingEdge(dut.clk_i)
+    dut.abort_i.value = 0
+    for _ in range(limit):
+        await ReadOnly()
+        if dut.done_o.value:
+            break
+        await RisingEdge(dut.clk_i)
+    else:
+        raise AssertionError(f"{what}: no done")
+    assert int(dut.err_o.value) == 0, f"{what}: error code {int(dut.err_o.value)}"
+    await RisingEdge(dut.clk_i)
+
+
 @cocotb.test()
 async def late_activations(dut):
     """Weight prefetch: go_i (the activation vector is complete) N cycles after start_i."""
@@ -715,18 +734,7 @@ async def late_activations(dut):
         dut.go_i.value = 1 if when == "running" else 0
         await env.launch(mat)
         await ClockCycles(dut.clk_i, delay)
-        dut.abort_i.value = 1
-        await RisingEdge(dut.clk_i)
-        dut.abort_i.value = 0
-        for _ in range(2000):
-            await ReadOnly()
-            if dut.done_o.value:
-                break
-            await RisingEdge(dut.clk_i)
-        else:
-            raise AssertionError(f"abort ({when}, {delay}): no done")
-        assert int(dut.err_o.value) == 0, f"abort ({when}): error code {int(dut.err_o.value)}"
-        await RisingEdge(dut.clk_i)
+        await _abort_until_done(dut, 2000, f"abort ({when}, {delay})")
         sink.stop()
         dut.go_i.value = 1
         await ClockCycles(dut.clk_i, 4)
@@ -757,18 +765,7 @@ async def late_activations(dut):
     assert dut.busy_o.value and dut.out_valid_o.value, "drain: not waiting with results"
     assert int(dut.rbeats_o.value) - before == n * env.desc.beats_per_port, "drain: weights not all read"
     await RisingEdge(dut.clk_i)
-    dut.abort_i.value = 1
-    await RisingEdge(dut.clk_i)
-    dut.abort_i.value = 0
-    for _ in range(100):
-        await ReadOnly()
-        if dut.done_o.value:
-            break
-        await RisingEdge(dut.clk_i)
-    else:
-        raise AssertionError("abort while draining: no done")
-    assert int(dut.err_o.value) == 0, f"abort while draining: error code {int(dut.err_o.value)}"
-    await RisingEdge(dut.clk_i)
+    await _abort_until_done(dut, 100, "abort while draining")
     await ReadOnly()
     assert not dut.busy_o.value and not dut.out_valid_o.value, "abort while draining: results kept"
     await RisingEdge(dut.clk_i)

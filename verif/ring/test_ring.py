@@ -328,10 +328,14 @@ class RingTb:
         for _ in range(k):
             await RisingEdge(self.dut.clk_i)
 
-    def _command(self, op: int, layout: model.Layout | None, skew: int, nodes=None) -> None:
-        """Present a command to ``nodes`` (default all), each after a random delay <= skew."""
+    def _command(self, op: int, layout: model.Layout | None, skew: int, nodes=None,
+                 new_obs: bool = True) -> None:
+        """Present a command to ``nodes`` (default all), each after a random delay <= skew;
+        ``new_obs=False`` keeps recording into the running observation (a second command while
+        other nodes already run theirs)."""
         n = self.n
-        self._new_obs()
+        if new_obs:
+            self._new_obs()
         if layout is not None:
             self._set_cmd((op, layout))
         self.cmd["op"] = op
@@ -823,12 +827,11 @@ async def faults(dut):
                     f"{what}: node {i} finished without error but its vector is wrong"
 
     if n > 1:
-        # forged beats (parity recomputed): the link's first beat (seq 0 of a source that sends
-        # 4) gets a tlast, the link's final beat (its source's last) loses it, a random beat
-        # either; a random beat's address gets bit 15 (>= vec_beats), its source id bit 2 (>= N)
-        # the first drop takes the link's first beat (seq 0 of a source that sends 4): a gap
+        # The first drop takes the link's first beat (seq 0 of a source that sends 4): a gap
         # whatever the seed; the other drops take random beats (a gap or, on a source's last
-        # beat, a timeout)
+        # beat, a timeout). Forged beats (parity recomputed): the link's first beat gets a tlast,
+        # the link's final beat (its source's last) loses it, a random beat either; a random
+        # beat's address gets bit 15 (>= vec_beats), its source id bit 2 (>= N).
         plan = (["corrupt", "drop_first", "drop_tail", "duplicate"]
                 + ["corrupt", "drop", "drop_tail", "duplicate"] * 3
                 + ["last_first", "last_final", "last_any", "addr", "addr"]
@@ -951,8 +954,7 @@ async def faults(dut):
             while any(tb.accepted[i] == 0 or tb.cmd_pending[i] for i in others):
                 await RisingEdge(dut.clk_i)
             await tb.wait_cycles(rng.randint(0, 20))  # node N-1's first beat waits at node 0
-            tb._set_cmd((0, alone))  # node 0's command, without starting a new observation
-            tb.cmd_pending[0], tb.cmd_delay[0] = True, 0
+            tb._command(0, alone, 0, nodes=[0], new_obs=False)
             res = await tb._wait_done(range(n), 5000)
             dut._log.info(f"rx overflow (node 0 told it owns the whole vector): codes {res.errors}")
             assert res.errors[0] == ERR_RX_OVERFLOW, f"rx overflow: node 0 code {res.errors[0]}"

@@ -121,19 +121,24 @@ async def token_steps(dut):
 # --------------------------------------------------------------------------------------------------
 # pytest side
 # --------------------------------------------------------------------------------------------------
+def _check_tokens_and_cycles(run, cfg, nodes: int, n_outputs: int) -> None:
+    """Every token equals the integer reference, and the cycles of every step the whole-token cycle
+    model's (docs/performance.md) within its tolerance."""
+    from refmodel.cyclemodel.system import TOLERANCE, token_cycles, within_tolerance
+
+    assert run.outputs == run.expected and len(run.outputs) == n_outputs
+    for pos, cyc in enumerate(run.cycles):
+        pred = token_cycles(cfg, nodes, pos, mem_latency=16).cycles
+        assert within_tolerance(pred, max(cyc)), \
+            f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
+
+
 @pytest.mark.parametrize("nodes", [1, 2, 4])
 def test_tokens_tiny(nodes):
     """Prompt of 4 tokens fed one by one, then 4 generated tokens, on 1, 2 and 4 nodes."""
     cfg = get_config("tiny-v512")
     run = run_system(cfg, random_weights(cfg, 0), nodes, [11, 400, 7, 93], 5, tag=f"tiny-n{nodes}")
-    assert run.outputs == run.expected and len(run.outputs) == 8
-    # cycles of every step against the whole-token cycle model (docs/performance.md)
-    from refmodel.cyclemodel.system import TOLERANCE, token_cycles, within_tolerance
-
-    for pos, cyc in enumerate(run.cycles):
-        pred = token_cycles(cfg, nodes, pos, mem_latency=16).cycles
-        assert within_tolerance(pred, max(cyc)), \
-            f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
+    _check_tokens_and_cycles(run, cfg, nodes, 8)
 
 
 def test_tokens_tiny_high_base():
@@ -145,13 +150,7 @@ def test_tokens_tiny_high_base():
     cfg = get_config("tiny-v512")
     run = run_system(cfg, random_weights(cfg, 0), 2, [11, 400, 7], 2, tag="tiny-n2-high-base",
                      mem_base=(0x5555_5000, 0x2AAA_A000), mem_alias=(0x2AAA_A000, 0x5555_5000))
-    assert run.outputs == run.expected and len(run.outputs) == 4
-    from refmodel.cyclemodel.system import TOLERANCE, token_cycles, within_tolerance
-
-    for pos, cyc in enumerate(run.cycles):
-        pred = token_cycles(cfg, 2, pos, mem_latency=16).cycles
-        assert within_tolerance(pred, max(cyc)), \
-            f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
+    _check_tokens_and_cycles(run, cfg, 2, 4)
 
 
 def _launches_as_ext(img) -> None:
@@ -187,28 +186,17 @@ def test_tokens_tiny_ext_launch():
     cfg = get_config("tiny-v512")
     run = run_system(cfg, random_weights(cfg, 0), 2, [11, 400, 7], 2, tag="tiny-n2-ext",
                      image_hook=_launches_as_ext)
-    assert run.outputs == run.expected and len(run.outputs) == 4
-    from refmodel.cyclemodel.system import TOLERANCE, token_cycles, within_tolerance
-
-    for pos, cyc in enumerate(run.cycles):
-        pred = token_cycles(cfg, 2, pos, mem_latency=16).cycles
-        assert within_tolerance(pred, max(cyc)), \
-            f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
+    _check_tokens_and_cycles(run, cfg, 2, 4)
 
 
 def test_tokens_deep_long_context():
     """tiny-deep (4 layers, context 256) on 2 nodes: a 24-token prompt and 16 generated tokens, so the
     KV cache runs past several burst and port-row boundaries (8 channels: rows 0..39 of each head land
     5 deep on every channel); every token equals the reference, cycles follow the model."""
-    from refmodel.cyclemodel.system import TOLERANCE, token_cycles, within_tolerance
-
     cfg = get_config("tiny-deep")
     prompt = [int(t) for t in np.random.default_rng(7).integers(0, cfg.vocab_size, 24)]
     run = run_system(cfg, random_weights(cfg, 2), 2, prompt, 17, tag="deep-n2")
-    assert run.outputs == run.expected and len(run.outputs) == 40
-    for pos, cyc in enumerate(run.cycles):
-        pred = token_cycles(cfg, 2, pos, mem_latency=16).cycles
-        assert within_tolerance(pred, max(cyc)), f"pos {pos}: CYCLES {cyc}, model {pred} (tolerance {TOLERANCE:.0%})"
+    _check_tokens_and_cycles(run, cfg, 2, 40)
 
 
 #: The pinned calibration runs of the whole-token cycle model (refmodel/cyclemodel/system.py MEASURED)
