@@ -10,7 +10,8 @@
 
 An *engine* has ``reset()`` and ``step(token, pos) -> int`` (the greedy next token id). ``float`` is
 :class:`refmodel.float_model.FloatEngine`; ``ref`` is the bit-exact integer model
-(``refmodel.int_model.build_engine``); ``rtl`` (the simulated accelerator) is not available yet.
+(``refmodel.int_model.build_engine``); ``rtl`` is the simulated accelerator, a whole generation at
+once (:func:`generate_rtl`, Verilator through ``verif/system``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import intops as io
-from .quantize import DEFAULT_SMOOTH_ALPHA, QModel, quantize
+from .qmodel import QModel
+from .quantize import DEFAULT_SMOOTH_ALPHA, quantize
 
 
 class IntGPT2:

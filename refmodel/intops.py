@@ -12,6 +12,8 @@ right shift), which is why it was chosen over round-half-to-even.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 # --------------------------------------------------------------------------------------------------
@@ -214,8 +216,6 @@ def attention_head(q, k, v, sm_m: int, sm_s: int, out_m: int, out_s: int) -> np.
 # --------------------------------------------------------------------------------------------------
 def isqrt(n: int) -> int:
     """floor(sqrt(n)) for n >= 0 (the RTL uses a bit-serial restoring square root)."""
-    import math
-
     return math.isqrt(int(n))
 
 

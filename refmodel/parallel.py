@@ -13,7 +13,7 @@ import numpy as np
 
 from . import intops as io
 from .partition import split_heads, split_range
-from .quantize import QModel
+from .qmodel import QModel
 
 # Row alignment of the output slices: one 256-bit beat of int8 values. Wide (int24-in-32-bit)
 # outputs are aligned to the same rows so that int8 and wide vectors share one partition.

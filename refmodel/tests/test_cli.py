@@ -70,6 +70,30 @@ def test_generate_json_float(capsys, tmp_path):
     assert code == 0 and json.loads(out)["generated_ids"] == expect
 
 
+@pytest.mark.parametrize("nodes", [1, 2, 4])
+def test_generate_json_ref(capsys, nodes):
+    """The integer engine on N nodes: the tokens of IntGPT2 stepped directly, whatever N."""
+    from refmodel.int_model import IntGPT2
+    from refmodel.quantize import quantize
+
+    prompt, n = [5, 17, 300, 2], 6
+    code, out, err = run(capsys, "generate", "--engine", "ref", "--config", "tiny-v512", "--seed", "1",
+                         "--prompt-ids", *map(str, prompt), "--tokens", str(n), "--nodes", str(nodes),
+                         "--json")
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    assert result["engine"] == "ref" and result["nodes"] == nodes and result["prompt_ids"] == prompt
+    config = get_config("tiny-v512")
+    model = IntGPT2(quantize(config, random_weights(config, 1)))
+    ids = list(prompt)
+    for pos in range(len(prompt) + n - 1):
+        tok = model.step(ids[pos], pos)
+        if pos >= len(prompt) - 1:
+            ids.append(tok)
+    assert result["generated_ids"] == ids[len(prompt):]
+    assert result["text"] == decode(ids[len(prompt):])
+
+
 def test_generate_text_prompt_readable(capsys):
     code, out, err = run(capsys, "generate", "--config", "tiny", "--prompt", "Hello, my name is",
                          "--tokens", "3")

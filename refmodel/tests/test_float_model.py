@@ -1,14 +1,18 @@
-"""The float GPT-2: cache path vs full sequence, the nonlinearities, errors, and agreement with an
-independent float64 GPT-2 on a checkpoint laid out exactly as Hugging Face's save_pretrained does."""
+"""The float GPT-2: cache path vs full sequence, the nonlinearities, errors, and agreement with
+Hugging Face's own GPT-2 on a checkpoint Hugging Face transformers wrote (data/hf_tiny_gpt2, made by
+data/make_hf_tiny_gpt2.py), and with an independent float64 GPT-2 on a checkpoint laid out as older
+versions of save_pretrained did."""
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
 from refmodel.checkpoint import load_checkpoint, random_weights
+from refmodel import cli
 from refmodel.cli import generate
 from refmodel.config import get_config
 from refmodel.float_model import (
@@ -126,8 +130,52 @@ def test_float64_mode_close_to_float32(model):
         FloatGPT2(CFG, random_weights(CFG, 0), dtype=np.float16)
 
 
-# ------------------------------------------------------- a third party's Hugging Face checkpoint
-# Written exactly as transformers' GPT2LMHeadModel.save_pretrained lays it out in its older
+# --------------------------------------------- a checkpoint written by Hugging Face transformers
+HF_FIXTURE = Path(__file__).parent / "data" / "hf_tiny_gpt2"
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 2e-5), (np.float64, 1e-9)], ids=["f32", "f64"])
+def test_transformers_checkpoint_matches_transformers_gpt2(dtype, tol):
+    """GPT2LMHeadModel.save_pretrained's folder (transformers 4.46.3: no lm_head, no mask buffers)
+    loads, and greedy decoding equals transformers' own generate(); the logits equal transformers'
+    float64 logits (recorded in the fixture) within the arithmetic's rounding."""
+    expect = json.loads((HF_FIXTURE / "expected.json").read_text())
+    expect_logits = np.load(HF_FIXTURE / "logits_float64.npy")
+    prompt, expect_ids = expect["prompt_ids"], expect["generated_ids"]
+    assert expect["written_by"]["transformers"] == "4.46.3"
+    assert sorted(load_file(HF_FIXTURE / "model.safetensors"))[0].startswith("transformer.")
+
+    config, weights = load_checkpoint(HF_FIXTURE)
+    assert (config.n_layer, config.n_embd, config.n_head, config.d_ff, config.vocab_size,
+            config.n_positions) == (3, 32, 2, 96, 300, 48)
+    # Greedy tokens are evidence only if the two best logits along the path are far apart
+    # compared with the tolerance.
+    scale = np.abs(expect_logits).max()
+    path = expect_logits[len(prompt) - 1:]
+    top2 = np.sort(path, axis=1)[:, -2:]
+    assert (top2[:, 1] - top2[:, 0]).min() > 100 * 2e-5 * scale
+    assert len(set(expect_ids)) >= 8 and len(expect_ids) == 24
+
+    gen = generate(FloatEngine(config, weights, dtype=dtype), prompt, len(expect_ids), config.n_positions)
+    assert gen.generated_ids == expect_ids
+    logits = FloatGPT2(config, weights, dtype=dtype).forward(prompt + expect_ids[:-1])
+    np.testing.assert_allclose(logits, expect_logits, rtol=0, atol=tol * scale)
+
+
+def test_transformers_checkpoint_through_the_command_line(capsys):
+    expect = json.loads((HF_FIXTURE / "expected.json").read_text())
+    code = cli.main(["generate", "--engine", "float", "--checkpoint", str(HF_FIXTURE), "--prompt-ids",
+                     *map(str, expect["prompt_ids"]), "--tokens", str(len(expect["generated_ids"])),
+                     "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    result = json.loads(out)
+    assert result["prompt_ids"] == expect["prompt_ids"]
+    assert result["generated_ids"] == expect["generated_ids"]
+
+
+# --------------------------------------------- older save_pretrained layout, independent GPT-2
+# Written by this test as transformers' GPT2LMHeadModel.save_pretrained laid it out in its older
 # versions: state_dict names with "transformer.", the causal-mask buffers attn.bias (bool
 # [1, 1, P, P]) and attn.masked_bias (scalar -1e4), a tied lm_head.weight stored as well,
 # metadata {"format": "pt"}, and a config.json with the real keys.

@@ -35,6 +35,23 @@ def test_parallel_is_bit_identical(tiny, nodes):
             assert np.array_equal(d1[k], d2[k]), k
 
 
+@pytest.mark.parametrize("nodes", [2, 3, 4, 8])
+def test_parallel_several_heads_per_node(nodes):
+    """8 heads (tiny-h8) and 12 heads of 32 (d = 384, GPT-2 small's head count): every node owns
+    several heads (uneven for 3 nodes), every dumped vector equals the single-node model."""
+    base = get_config("tiny-h8")
+    h12 = type(base)(**{**base.__dict__, "n_embd": 384, "n_head": 12})
+    for cfg in (base, h12):
+        qm = quantize(cfg, random_weights(cfg, 4))
+        ref, par = IntGPT2(qm), ParallelIntGPT2(qm, nodes)
+        for pos, tok in enumerate(_ids(cfg, 5, 11)):
+            d1, d2 = {}, {}
+            assert ref.step(tok, pos, dump=d1) == par.step(tok, pos, dump=d2)
+            assert d2 and set(d2) <= set(d1)
+            for k in d2:
+                assert np.array_equal(d1[k], d2[k]), (cfg.n_head, k)
+
+
 def test_parallel_uneven_vocab_and_more_nodes_than_heads():
     cfg = get_config("tiny-v512")
     cfg = type(cfg)(**{**cfg.__dict__, "vocab_size": 500})

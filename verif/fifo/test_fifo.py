@@ -130,7 +130,14 @@ async def reset_mid_traffic(dut):
         tb.source.send([rng.getrandbits(width) for _ in range(4 * depth)])
         await ClockCycles(dut.clk_i, rng.randrange(depth, 3 * depth))
         await ReadOnly()
+        # The reset (asserted after the next edge, which can pop one entry) must find data inside.
+        for _ in range(50 * depth):
+            if int(dut.count_o.value) >= 2:
+                break
+            await RisingEdge(dut.clk_i)
+            await ReadOnly()
         had_data = int(dut.count_o.value)
+        assert had_data >= 2, f"round {round_}: the FIFO never held 2 entries before the reset"
         await tb.reset(rng.randrange(1, 4))
         await ReadOnly()
         assert int(dut.count_o.value) == 0 and not dut.out_valid_o.value, \

@@ -112,6 +112,16 @@ async def reset_mid_traffic(dut):
         tb.set_patterns(make_pattern("random_30", rng), make_pattern("random_70", rng))
         tb.source.send([rng.getrandbits(width) for _ in range(20)])
         await ClockCycles(dut.clk_i, rng.randrange(2, 12))
+        await ReadOnly()
+        # Both registers full (output held, input refused): the reset, asserted after the next edge,
+        # finds at least one beat inside whatever the sink does at that edge.
+        for _ in range(500):
+            if dut.out_valid_o.value and not dut.in_ready_o.value:
+                break
+            await RisingEdge(dut.clk_i)
+            await ReadOnly()
+        assert dut.out_valid_o.value and not dut.in_ready_o.value, \
+            f"round {round_}: both registers never full before the reset"
         await tb.reset(rng.randrange(1, 4))
         await ReadOnly()
         assert not dut.out_valid_o.value, f"round {round_}: output valid after reset"
