@@ -528,12 +528,27 @@ async def reset_mid_matrix(dut):
     await env.load(mat)
     env.set_mem(latency=16)
     ref_beats, _, _ = await env.run(mat)
-    for k in range(3):
+    total = len(ref_beats)
+    # Reset while the weights stream before the first output, in the middle of the outputs, and
+    # with the last output beats still to come; busy_o is asserted at the reset, so it always
+    # lands inside the matrix whatever the stalls.
+    for k, target in enumerate([0, int(env.rng.integers(1, total - 2)), total - 2]):
         env.set_mem(latency=24, jitter=20, gap_pct=20, arstall_pct=20)
+        taken = []
         sink = StreamSink(dut.clk_i, *env._bus(), backpressure=make_pattern("random_50", env.prng),
-                          callback=lambda it: None, rst_n=dut.rst_ni)
+                          callback=taken.append, rst_n=dut.rst_ni)
         await env.launch(mat)
-        await ClockCycles(dut.clk_i, int(env.rng.integers(20, 400)))
+        await ClockCycles(dut.clk_i, int(env.rng.integers(5, 40)) if target == 0 else 1)
+        await ReadOnly()
+        for _ in range(200_000):
+            if len(taken) >= target:
+                break
+            await RisingEdge(dut.clk_i)
+            await ReadOnly()
+        assert dut.busy_o.value and len(taken) == target and len(taken) < total, \
+            f"reset {k}: not inside the matrix ({len(taken)} of {total} beats out)"
+        dut._log.info(f"reset {k}: after {len(taken)} of {total} output beats")
+        await RisingEdge(dut.clk_i)  # (at most one more beat leaves at this edge)
         await env.reset(int(env.rng.integers(1, 4)))
         sink.stop()
         dut.out_ready_i.value = 0
