@@ -25,6 +25,11 @@
 //   dump_req_i writes dump_bytes_i raw bytes from dump_addr_i to +<Name>_dump=<file>.
 // * Debug: dbg_we_i pokes one beat (with dbg_wstrb_i) at dbg_addr_i; dbg_rdata_o is registered:
 //   after each edge it holds the beat at the dbg_addr_i sampled at that edge (after its writes).
+// * Observation: free-running 64-bit counters obs_*_q (never reset, no port, no effect on the
+//   behaviour) of what the model really did: stall cycles per channel, latency-wait cycles, AR
+//   handshakes and the sum of their latencies. Testbenches read them hierarchically (make them
+//   public with a `public_flat_rw -module "ll_axi_mem_sim" -var "obs_*"` line, see
+//   docs/memory_model.md) as differences before / after a run.
 module ll_axi_mem_sim #(
   parameter string           Name           = "mem",
   parameter int unsigned     DataBits       = 256,
@@ -442,6 +447,41 @@ module ll_axi_mem_sim #(
     end
     dbg_rdata_o <= mem_read(idx_t'(dbg_addr_i) >> OffBits);
     if (dump_req_i) dump_region(longint'(dump_addr_i), longint'(dump_bytes_i));
+  end
+
+  // -----------------------------------------------------------------------------------------------
+  // observation counters (simulation-only, read by testbenches; free-running, never reset, so that a
+  // difference taken across a reset of the design is still right): what the model really did
+  //   obs_ar_stall_q  cycles arvalid && !arready because of a drawn AR stall (AR FIFO not full)
+  //   obs_r_stall_q   cycles a due R beat was held back by a drawn R stall (register free, head due)
+  //   obs_r_wait_q    cycles the R register was free and the head burst was waiting for its latency
+  //   obs_aw_stall_q  cycles awvalid && !awready because of a drawn AW stall (AW FIFO not full)
+  //   obs_w_stall_q   cycles wvalid && !wready because of a drawn W stall (W otherwise acceptable)
+  //   obs_b_stall_q   cycles a waiting B response was held back by a drawn B stall
+  //   obs_ar_n_q      AR handshakes; obs_ar_lat_sum_q: sum of cfg_read_latency_i at those handshakes
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [63:0] obs_ar_stall_q, obs_r_stall_q, obs_r_wait_q, obs_aw_stall_q, obs_w_stall_q,
+               obs_b_stall_q, obs_ar_n_q, obs_ar_lat_sum_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic        r_free;
+  assign r_free = !axi_rvalid_o || axi_rready_i;
+
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      obs_ar_stall_q <= obs_ar_stall_q + 64'(axi_arvalid_i && stall_ar &&
+                                               rd_cnt_q != (RdPtrBits+1)'(ReadFifoDepth));
+      obs_r_stall_q  <= obs_r_stall_q + 64'(r_free && rd_head_valid && cyc_q >= rd_head.due &&
+                                              stall_r);
+      obs_r_wait_q   <= obs_r_wait_q + 64'(r_free && rd_head_valid && cyc_q < rd_head.due);
+      obs_aw_stall_q <= obs_aw_stall_q + 64'(axi_awvalid_i && stall_aw &&
+                                               wr_cnt_q != (WrPtrBits+1)'(WriteFifoDepth));
+      obs_w_stall_q  <= obs_w_stall_q + 64'(axi_wvalid_i && stall_w && wr_cnt_q != '0 &&
+                                              b_cnt_q != (WrPtrBits+1)'(WriteFifoDepth));
+      obs_b_stall_q  <= obs_b_stall_q + 64'((!axi_bvalid_o || axi_bready_i) && b_cnt_q != '0 &&
+                                              stall_b);
+      obs_ar_n_q     <= obs_ar_n_q + 64'(ar_fire);
+      obs_ar_lat_sum_q <= obs_ar_lat_sum_q + (ar_fire ? 64'(cfg_read_latency_i) : 64'd0);
+    end
   end
 
   // -----------------------------------------------------------------------------------------------

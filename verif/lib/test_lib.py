@@ -174,6 +174,9 @@ def test_build_name_and_vlt():
     text = runner.vlt_text(["top", "sub", "top"])
     assert text.startswith("`verilator_config")
     assert text.count('public_flat_rw -module "top"') == 1 and '-module "sub"' in text
+    text = runner.vlt_text(["top", "mem:obs_*"])
+    assert 'public_flat_rw -module "top" -var "*"' in text
+    assert 'public_flat_rw -module "mem" -var "obs_*"' in text
 
 
 def test_parse_results(tmp_path):

@@ -13,7 +13,11 @@ cocotb tests (each runs on every parameter set of test_mha):
                      (MaxCtx <= 64) or at the first tokens, every 16th and the last
   softmax_corners    one position, all-equal scores, the maximum first / last, extreme score ranges
   stalls_and_reset   random memory stalls and latencies, input idles, output back-pressure, a reset
-                     in the middle of a token: results identical to the unstalled run
+                     in the middle of a token: results identical to the unstalled run. Its stall bins
+                     are observed, not configured (MhaTb.observe): memory stall and latency-wait
+                     cycles counted inside the memory models, input idle cycles the kernel saw while
+                     ready, output stall cycles from a monitor; the reset bin needs busy_o at the
+                     reset. Every stall a run configures must have been observed.
   errors             pos >= MaxCtx, read SLVERR, write SLVERR: sticky error code, done, no hang
   address_bits       layer bases with alternating address bits (0x5555_55xx, 0xAAAA_AAxx: every
                      kv_base / AR / AW address bit toggles both ways, bursts split at odd 4 KB
@@ -42,7 +46,7 @@ from verif.lib.bits import pack_lanes, unpack_lanes
 from verif.lib.coverage import assert_all_bins_hit, export_func_coverage
 from verif.lib.reset import reset, start_clock
 from verif.lib.runner import BUILD_ROOT, build_name, env_flag, run_sim
-from verif.lib.streams import StreamSink, StreamSource, make_pattern
+from verif.lib.streams import StreamMonitor, StreamSink, StreamSource, make_pattern
 
 MODULE = "mha"
 BEAT = 32
@@ -64,6 +68,10 @@ class MhaTb:
         self.seed = int(os.environ["SEED"])
         self.src: StreamSource | None = None
         self.sink: StreamSink | None = None
+        self.ctx_mon: StreamMonitor | None = None
+        self.in_idle = 0  # cycles the kernel was ready for q/k/v while the source idled with data queued
+        # the memory models, whose observation counters (obs_*_q) measure the stalls they inserted
+        self.mems = [dut[f"g_mem[{p}]"].u_mem for p in range(self.ports)]
         # reference cache state of the current layer base: [heads, max_ctx, dh]
         self.k = np.zeros((self.heads, self.max_ctx, self.dh), np.int8)
         self.v = np.zeros_like(self.k)
@@ -82,7 +90,45 @@ class MhaTb:
         self.sink = StreamSink(d.clk_i, d.ctx_valid_o, d.ctx_ready_i,
                                {"data": d.ctx_data_o, "head": d.ctx_head_o},
                                backpressure=backpressure, rst_n=d.rst_ni, name="ctx")
+        # passive: output stall cycles (ctx_valid && !ctx_ready) and the AXI-Stream rules
+        self.ctx_mon = StreamMonitor(d.clk_i, d.ctx_valid_o, d.ctx_ready_i,
+                                     {"data": d.ctx_data_o, "head": d.ctx_head_o},
+                                     callback=lambda it: None, rst_n=d.rst_ni, name="ctx")
+        cocotb.start_soon(self._watch_input())
         await reset(d, d.clk_i)
+
+    async def _watch_input(self) -> None:
+        """Counts the input idle cycles the kernel really saw: qkv_ready_o high and qkv_valid_i low
+        while the source still holds queued beats (it drew an idle cycle instead of driving one)."""
+        d = self.dut
+        edge, ro = RisingEdge(d.clk_i), ReadOnly()
+        while True:
+            await edge
+            await ro
+            if (self.src.queue and d.rst_ni.value and d.qkv_ready_o.value
+                    and not d.qkv_valid_i.value):
+                self.in_idle += 1
+
+    MEM_COUNTERS = ("obs_ar_stall_q", "obs_r_stall_q", "obs_aw_stall_q", "obs_w_stall_q",
+                    "obs_b_stall_q", "obs_r_wait_q")
+
+    def counters(self) -> dict[str, int]:
+        """Memory observation counters summed over the ports, input idles and output stalls."""
+        c = {n: sum(int(getattr(m, n).value) for m in self.mems) for n in self.MEM_COUNTERS}
+        c["in_idle"] = self.in_idle
+        c["out_stall"] = self.ctx_mon.stall_cycles
+        return c
+
+    def observe(self, before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+        """What happened between two counters() snapshots, by stall bin: memory stall cycles (AR, R,
+        AW, W, B stalls drawn while the kernel was waiting on that channel), memory latency (cycles
+        the R register was free while the head burst waited for its latency), input idles, output
+        back-pressure; plus the R and AR stall cycles alone."""
+        d = {n: (after[n] - before[n]) % (1 << 64) for n in after}
+        return {"mem_stall": sum(d[n] for n in self.MEM_COUNTERS if n != "obs_r_wait_q"),
+                "mem_latency": d["obs_r_wait_q"], "input_idle": d["in_idle"],
+                "output_backpressure": d["out_stall"],
+                "r_stall": d["obs_r_stall_q"], "ar_stall": d["obs_ar_stall_q"]}
 
     # ---- memory images
     def _image_bytes(self, base: int) -> int:
@@ -311,6 +357,18 @@ async def softmax_corners(dut):
 
 
 STALL_BINS = ["none", "mem_stall", "mem_latency", "input_idle", "output_backpressure", "reset"]
+OBSERVED_STALLS = ("mem_stall", "mem_latency", "input_idle", "output_backpressure")
+
+
+def hold_until_valid(valid, then):
+    """Back-pressure pattern: ready low until the first cycle in which `valid` is high has been held
+    (so a run's back-pressure is observed for sure, whatever the random draws), then `then`."""
+    while True:
+        seen = bool(valid.value)
+        yield True
+        if seen:
+            break
+    yield from then
 
 
 @cocotb.test()
@@ -335,48 +393,68 @@ async def stalls_and_reset(dut):
 
     before: list = []
 
-    async def run_all(stall_prob: int, latency: int, label: str) -> list:
+    async def run_all(stall_prob: int, latency: int, label: str) -> tuple[list, list, dict]:
+        """The tokens on a freshly loaded cache: (context vectors, cycles per token, observed)."""
         tb.k, tb.v = k0.copy(), v0.copy()
         await tb.load_cache(base)
         dut.cfg_stall_prob_i.value = stall_prob
         dut.cfg_read_latency_i.value = latency
-        outs = []
+        outs, cycles = [], []
         before.clear()
+        c0 = tb.counters()
         for pos, q, k, v, prm in tokens:
             before.append((tb.k.copy(), tb.v.copy()))  # the cache this token sees (earlier tokens wrote to it)
             r = await tb.run_token(pos, q, k, v, base, prm)
             await tb.check_cache(base, f"{label} pos {pos}")
             outs.append(r["ctx"])
-        return outs
+            cycles.append(r["cycles"])
+        obs = tb.observe(c0, tb.counters())
+        dut._log.info(f"{label}: observed {obs}")
+        for kind in OBSERVED_STALLS:  # the bins sample what the run really experienced
+            if obs[kind] > 0:
+                sample(kind)
+        if not any(obs[kind] for kind in OBSERVED_STALLS):
+            sample("none")
+        return outs, cycles, obs
 
     # unstalled reference run: no idles, no back-pressure
     tb.src.idle, tb.sink.backpressure = None, None
-    ref = await run_all(0, 1, "unstalled")
-    sample("none")
+    ref, ref_cycles, obs = await run_all(0, 1, "unstalled")
+    assert not any(obs[kind] for kind in OBSERVED_STALLS), f"the unstalled run saw stalls: {obs}"
     for stall, lat, idle, bp in [(60, 1, None, None), (0, 37, None, None), (0, 1, 30, None), (0, 1, None, 60),
                                  (120, 23, 50, 50)]:
         tb.src.idle = make_pattern(f"random_{idle}", rng) if idle else None
-        tb.sink.backpressure = make_pattern(f"random_{bp}", rng) if bp else None
-        got = await run_all(stall, lat, f"stall {stall} latency {lat} idle {idle} bp {bp}")
+        tb.sink.backpressure = (hold_until_valid(dut.ctx_valid_o, make_pattern(f"random_{bp}", rng))
+                                if bp else None)
+        label = f"stall {stall} latency {lat} idle {idle} bp {bp}"
+        got, _, obs = await run_all(stall, lat, label)
         for a, b in zip(got, ref):
             for h in range(tb.heads):
                 assert np.array_equal(a[h], b[h]), "stalled run differs from the unstalled run"
-        sample("mem_stall" if stall else ("mem_latency" if lat > 1 else ("input_idle" if idle else
-                                                                         "output_backpressure")))
-        if stall and idle and bp:
-            sample("mem_stall")
+        # every stall this run configures must really have happened (no vacuous pass)
+        configured = [kind for kind, on in (("mem_stall", stall), ("r_stall", stall), ("mem_latency", lat > 1),
+                                            ("input_idle", idle), ("output_backpressure", bp)) if on]
+        missing = [kind for kind in configured if obs[kind] == 0]
+        assert not missing, f"{label}: {missing} configured but not observed ({obs})"
 
     # reset in the middle of a token, then the same token again: identical result
     pos, q, k, v, prm = tokens[-1]
     tb.k, tb.v = before[-1][0].copy(), before[-1][1].copy()
     await tb.load_cache(base)
     dut.cfg_stall_prob_i.value = 40
-    # this run is cut by the reset below, so its (partial) outputs are not compared (check=False)
+    # this run is cut by the reset below, so its (partial) outputs are not compared (check=False).
+    # The reset comes before 3/4 of the token's unstalled cycle count: this run (memory stalls,
+    # latency, idles and back-pressure) cannot be done by then.
     task = cocotb.start_soon(tb.run_token(pos, q, k, v, base, prm, update_ref=False, check=False))
-    await ClockCycles(dut.clk_i, rng.randrange(20, 200))
+    hi = min(200, 3 * ref_cycles[-1] // 4)
+    await ClockCycles(dut.clk_i, rng.randrange(min(20, hi - 1), hi))
     task.cancel()
     dut.rst_ni.value = 0
     tb.src.clear()
+    await ReadOnly()
+    # busy_o is a register: at the first reset edge it still shows the state the reset interrupts
+    busy_at_reset = bool(dut.busy_o.value)
+    assert busy_at_reset, "the reset did not hit a busy kernel"
     await ClockCycles(dut.clk_i, 3)
     dut.rst_ni.value = 1
     tb.sink.items.clear()
@@ -384,7 +462,8 @@ async def stalls_and_reset(dut):
     await tb.check_cache(base, "after reset")
     for h in range(tb.heads):
         assert np.array_equal(r["ctx"][h], ref[-1][h]), "result after a reset differs"
-    sample("reset")
+    if busy_at_reset:  # observed: the reset interrupted a busy kernel
+        sample("reset")
     export_func_coverage(MODULE, f"stalls_and_reset-{tb.dh}-{tb.heads}-{tb.max_ctx}-{tb.ports}", prefix=prefix)
     assert_all_bins_hit(prefix)
 
@@ -518,8 +597,9 @@ def test_mha(params, request, capsys):
         (test_dir / f"kv{p}_load.bin").write_bytes(b"")  # loaded at time 0: must exist
         plus += [f"+kv{p}_load=kv{p}_load.bin", f"+kv{p}_dump=kv{p}_dump.bin"]
     # --output-split 0: one C++ file (the wheel cannot build split models, see docs/memory_model.md)
+    # vlt_public: the memory models' observation counters (obs_*_q), read by stalls_and_reset
     res = run_sim(module=MODULE, toplevel="mha_tb_top", parameters=params, plusargs=plus,
-                  run_name=run_name, extra_build_args=["--output-split", "0", "-CFLAGS", "-O0"])
+                  run_name=run_name, vlt_public=["ll_axi_mem_sim:obs_*"], extra_build_args=["--output-split", "0", "-CFLAGS", "-O0"])
     # show the KV read rate at the maximum context even when the test passes
     lines = [ln.split("cocotb.mha_tb_top", 1)[-1].strip() for ln in res.log.splitlines()
              if "KV bytes read" in ln and f"pos {params['MaxCtx'] - 1:5d}" in ln]

