@@ -8,6 +8,8 @@ Each configuration (NumPe, Lanes, ActLatency) is one Verilator build running eve
   and random output back-pressure: the result equals the unstalled run's, beat for beat.
 * ``reset_mid_matrix``: reset in the middle of a stalled matrix, then the same matrix again.
 * ``lm_head_rows``: the LM head's 50257 output rows (small d_in).
+* ``full_size_shapes``: 4096 x 4096 and the LM head's 50257 x 1024, where the memory holds them
+  (always in the default NumPe 8 / Lanes 32 build): every value, cycles against the model.
 * ``cycle_model``: unstalled cycles against refmodel/cyclemodel/mp.py for several shapes/latencies.
 * ``bandwidth_4096x1024``: 4096 rows x d_in 1024 at a fixed memory latency: prints the achieved
   weight bandwidth fraction and requires >= 0.95 (and the cycle model).
@@ -681,6 +683,37 @@ async def bandwidth_4096x1024(dut):
 
 
 @cocotb.test()
+async def full_size_shapes(dut):
+    """GPT-2 medium's largest matrices, wherever the simulated memory holds them (the default
+    NumPe 8 / Lanes 32 build always does): 4096 x 4096 (d_in 4096, the accumulator's worst case) and
+    the LM head's 50257 rows at d_in 1024. Every output value against the reference, cycles against
+    the model, bandwidth printed."""
+    env = MpEnv(dut)
+    await env.start()
+    ran = []
+    for rows, d_in, mode in [(4096, 4096, intops.MODE_INT8), (50257, 1024, intops.MODE_WIDE)]:
+        need = lay.MpDescriptor(rows, d_in, env.num_pe, env.lanes).beats_per_port
+        if need > env.mem_beats:
+            dut._log.info(f"{rows}x{d_in}: {need} beats per port do not fit {env.mem_beats}: not run")
+            continue
+        mat = make_matrix(env.rng, rows, d_in, mode)
+        await env.load(mat)
+        env.set_mem(latency=MEM_LATENCY)
+        _, cyc, err = await env.run(mat)  # every output beat through the scoreboard
+        assert err == 0
+        exp = cm.cycles(rows, d_in, env.num_pe, env.lanes, MEM_LATENCY, env.act_latency)
+        num, den = cm.bandwidth_fraction(rows, d_in, env.num_pe, env.lanes, cyc)
+        msg = (f"FULL SIZE NumPe={env.num_pe} Lanes={env.lanes} {rows}x{d_in} {MODES[mode]}: {cyc} "
+               f"cycles (model {exp}), weight bandwidth {num / den:.4f}")
+        dut._log.info(msg)
+        print(msg)
+        assert abs(cyc - exp) <= cm.TOLERANCE_CYCLES, f"cycles {cyc} vs model {exp}"
+        ran.append((rows, d_in))
+    if (env.num_pe, env.lanes) == (8, 32):
+        assert len(ran) == 2, "the default configuration must run both full-size shapes"
+
+
+@cocotb.test()
 async def errors(dut):
     env = MpEnv(dut)
     await env.start()
@@ -956,7 +989,7 @@ async def coverage(dut):
 # separate R-gap and AR-stall probabilities, fast to build), and a small one on the project's
 # memory model ll_axi_mem_sim (rtl/sim/): every test runs on each.
 CONFIGS = [
-    pytest.param({"NumPe": 8, "Lanes": 32, "ActLatency": 1, "MemBeats": 1 << 17, "SharedMem": 0},
+    pytest.param({"NumPe": 8, "Lanes": 32, "ActLatency": 1, "MemBeats": 1 << 18, "SharedMem": 0},
                  id="P8-L32"),
     pytest.param({"NumPe": 4, "Lanes": 16, "ActLatency": 2, "MemBeats": 1 << 17, "SharedMem": 0},
                  id="P4-L16"),
@@ -987,7 +1020,7 @@ def test_mp(parameters, capsys):
                   vlt_public=[f"{mem_model}:obs_*"],
                   extra_build_args=["--output-split", "0"], plusargs=plusargs,
                   extra_env={"MP_IMAGE_DIR": str(image_dir)})
-    lines = [ln.strip() for ln in res.log.splitlines() if ln.startswith("BANDWIDTH")]
+    lines = [ln.strip() for ln in res.log.splitlines() if ln.startswith(("BANDWIDTH", "FULL SIZE"))]
     with capsys.disabled():  # show the measured bandwidth even when the test passes
         for ln in lines:
             print(f"\n  {ln}")
