@@ -10,6 +10,16 @@
 //     3 duplicate (presented twice), 4 forge (flip bit fault_bit_i and recompute the parity, as a
 //     faulty sender would produce the beat: a wrong tlast, source or address that passes the parity).
 //   fault_done_o goes high when the fault was applied; fault_src_o / fault_seq_o tell which beat.
+// - Statistics since reset (no ports: the testbench reads them hierarchically, u_link.stat_*_q),
+//   so that a test can see what its stalls really did, not what it asked for:
+//     stat_in_stall_q   cycles stall_in_i refused a presented beat the link had room for
+//     stat_out_stall_q  cycles stall_out_i kept a beat that sat in the link from being presented
+//     stat_in_long_q    beats refused by stall_in_i for LongHold consecutive cycles (counted once
+//                       per such run), stat_out_long_q the same for stall_out_i
+//     stat_in_hold_q    cycles the sender was held (in_valid_i && !in_ready_o), any cause
+//     stat_out_hold_q   cycles the receiver held the link (out_valid_o && !out_ready_i): ring
+//                       back-pressure from the next router
+//     stat_cycles_q     cycles since reset
 module ring_link_sim
   import ring_pkg::*;
 (
@@ -101,6 +111,64 @@ module ring_link_sim
         faulted_q <= 1'b1;
         fsrc_q    <= side_q.src;
         fseq_q    <= side_q.seq;
+      end
+    end
+  end
+
+  // ---- statistics (simulation only, read hierarchically by the testbench)
+  localparam int unsigned StatWidth = 32;
+  localparam int unsigned LongHold  = 16;
+
+  logic                 in_stalled, out_stalled;
+  logic [StatWidth-1:0] stat_in_stall_q, stat_out_stall_q, stat_in_long_q, stat_out_long_q;
+  logic [StatWidth-1:0] stat_in_hold_q, stat_out_hold_q, stat_cycles_q;
+  logic [7:0]           in_run_q, out_run_q;
+
+  // refused only because of stall_in_i: the link could have taken the beat
+  assign in_stalled  = in_valid_i && !in_ready_o && (!v_q || pop);
+  // a beat in the link that is neither presented nor dropped: only stall_out_i does that
+  assign out_stalled = v_q && !drop_now && !out_valid_o;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      stat_in_stall_q  <= '0;
+      stat_out_stall_q <= '0;
+      stat_in_long_q   <= '0;
+      stat_out_long_q  <= '0;
+      stat_in_hold_q   <= '0;
+      stat_out_hold_q  <= '0;
+      stat_cycles_q    <= '0;
+      in_run_q         <= '0;
+      out_run_q        <= '0;
+    end else begin
+      stat_cycles_q <= stat_cycles_q + StatWidth'(1);
+      if (in_valid_i && !in_ready_o) begin
+        stat_in_hold_q <= stat_in_hold_q + StatWidth'(1);
+      end
+      if (out_valid_o && !out_ready_i) begin
+        stat_out_hold_q <= stat_out_hold_q + StatWidth'(1);
+      end
+      if (in_stalled) begin
+        stat_in_stall_q <= stat_in_stall_q + StatWidth'(1);
+        if (in_run_q != 8'hff) begin
+          in_run_q <= in_run_q + 8'd1;
+        end
+        if (in_run_q == 8'(LongHold - 1)) begin
+          stat_in_long_q <= stat_in_long_q + StatWidth'(1);
+        end
+      end else begin
+        in_run_q <= '0;
+      end
+      if (out_stalled) begin
+        stat_out_stall_q <= stat_out_stall_q + StatWidth'(1);
+        if (out_run_q != 8'hff) begin
+          out_run_q <= out_run_q + 8'd1;
+        end
+        if (out_run_q == 8'(LongHold - 1)) begin
+          stat_out_long_q <= stat_out_long_q + StatWidth'(1);
+        end
+      end else begin
+        out_run_q <= '0;
       end
     end
   end
