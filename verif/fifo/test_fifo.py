@@ -8,6 +8,7 @@ operation, patterns) with every bin required hit.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 
@@ -127,18 +128,24 @@ async def reset_mid_traffic(dut):
     tb = await _setup(dut)
     for round_ in range(6):
         tb.set_patterns(make_pattern("random_30", rng), make_pattern("random_50", rng))
-        tb.source.send([rng.getrandbits(width) for _ in range(4 * depth)])
+        tb.source.send([rng.getrandbits(width) for _ in range(20 * depth)])
         await ClockCycles(dut.clk_i, rng.randrange(depth, 3 * depth))
         await ReadOnly()
-        # The reset (asserted after the next edge, which can pop one entry) must find data inside.
-        for _ in range(50 * depth):
-            if int(dut.count_o.value) >= 2:
-                break
-            await RisingEdge(dut.clk_i)
-            await ReadOnly()
+        # The reset (asserted after the next edge, which can pop one entry) must find data inside:
+        # if the random traffic left fewer than 2 entries, hold the sink off until 2 are in.
+        held_off = None
+        if int(dut.count_o.value) < 2:
+            held_off, tb.sink.backpressure = tb.sink.backpressure, itertools.repeat(True)
+            for _ in range(50 * depth):
+                if int(dut.count_o.value) >= 2:
+                    break
+                await RisingEdge(dut.clk_i)
+                await ReadOnly()
         had_data = int(dut.count_o.value)
         assert had_data >= 2, f"round {round_}: the FIFO never held 2 entries before the reset"
         await tb.reset(rng.randrange(1, 4))
+        if held_off is not None:
+            tb.sink.backpressure = held_off  # the round's random back-pressure again
         await ReadOnly()
         assert int(dut.count_o.value) == 0 and not dut.out_valid_o.value, \
             f"round {round_}: FIFO not empty after reset (count {int(dut.count_o.value)})"

@@ -9,6 +9,7 @@ every bin required hit.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 
@@ -110,19 +111,25 @@ async def reset_mid_traffic(dut):
     tb = await _setup(dut)
     for round_ in range(6):
         tb.set_patterns(make_pattern("random_30", rng), make_pattern("random_70", rng))
-        tb.source.send([rng.getrandbits(width) for _ in range(20)])
+        tb.source.send([rng.getrandbits(width) for _ in range(60)])
         await ClockCycles(dut.clk_i, rng.randrange(2, 12))
         await ReadOnly()
         # Both registers full (output held, input refused): the reset, asserted after the next edge,
-        # finds at least one beat inside whatever the sink does at that edge.
-        for _ in range(500):
-            if dut.out_valid_o.value and not dut.in_ready_o.value:
-                break
-            await RisingEdge(dut.clk_i)
-            await ReadOnly()
+        # finds at least one beat inside whatever the sink does at that edge. If the random traffic
+        # has not filled them, hold the sink off until it does.
+        held_off = None
+        if not (dut.out_valid_o.value and not dut.in_ready_o.value):
+            held_off, tb.sink.backpressure = tb.sink.backpressure, itertools.repeat(True)
+            for _ in range(500):
+                if dut.out_valid_o.value and not dut.in_ready_o.value:
+                    break
+                await RisingEdge(dut.clk_i)
+                await ReadOnly()
         assert dut.out_valid_o.value and not dut.in_ready_o.value, \
             f"round {round_}: both registers never full before the reset"
         await tb.reset(rng.randrange(1, 4))
+        if held_off is not None:
+            tb.sink.backpressure = held_off  # the round's random back-pressure again
         await ReadOnly()
         assert not dut.out_valid_o.value, f"round {round_}: output valid after reset"
         assert dut.in_ready_o.value, f"round {round_}: not ready after reset"
