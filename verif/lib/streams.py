@@ -167,6 +167,9 @@ class StreamSource(_Stream):
         self.idle = idle
         self.queue: deque[Item] = deque()
         self.sent = 0  # beats accepted by the sink side
+        # cycles ready was high but valid low although items were queued (an idle the pattern drew
+        # and the receiver really saw), out of reset
+        self.idle_cycles = 0
         self._current: Item | None = None
         self._done = Event()
         self._done.set()
@@ -240,7 +243,10 @@ class StreamSource(_Stream):
                     self.valid.value = 0
                     valid_driven = False
             await self._ro
-            accepted = valid_driven and _is_high(self.ready) and not self._in_reset()
+            in_reset = self._in_reset()
+            accepted = valid_driven and _is_high(self.ready) and not in_reset
+            if not valid_driven and self.queue and not in_reset and _is_high(self.ready):
+                self.idle_cycles += 1
 
 
 # --------------------------------------------------------------------------------------------------
