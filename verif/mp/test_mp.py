@@ -753,7 +753,8 @@ async def errors(dut):
     assert err == 2, f"SLVERR on every port: err {err}"
     # DECERR on every port: every base past the end of the simulated memory
     env.set_mem(latency=20)
-    _, _, err = await env.run(mat, check=False, bases=[(env.mem_beats + 64 * p) * lanes for p in range(n)])
+    _, _, err = await env.run(mat, check=False,  # aborted matrix: error code checked
+                              bases=[(env.mem_beats + 64 * p) * lanes for p in range(n)])
     assert err == 3, f"DECERR on every port: err {err}"
     # DECERR: a base past the end of the simulated memory
     bases = [0] * n
